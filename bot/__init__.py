@@ -1,0 +1,1 @@
+"""The program assistant's web service: FastAPI app, LINE webhook, settings, LINE client, CLI."""

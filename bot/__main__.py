@@ -1,0 +1,113 @@
+"""Command line: ``python -m bot serve | ask | unanswered``.
+
+* ``serve`` — run the assistant locally: dev mode, SQLite, a built-in LINE API stand-in and the
+  chat page at http://127.0.0.1:8000/dev/chat (no LINE channel needed). ``--production`` runs
+  with the real configuration instead.
+* ``ask "問題"`` — answer one question as JSON; without a question, one JSON line per stdin line.
+  Needs no network and no LINE credentials. ``--chat`` carries follow-up context across lines.
+* ``unanswered`` — the questions that fell to the fallback or were marked unhelpful.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from typing import Any
+
+__all__ = ["main"]
+
+
+def _answer_json(answer: Any) -> dict[str, Any]:
+    return {
+        "text": answer.text,
+        "entry": answer.entry_id,
+        "score": round(float(answer.score), 1),
+        "fallback": answer.fallback,
+        "suggestions": answer.suggestions,
+    }
+
+
+def cmd_ask(args: argparse.Namespace) -> int:
+    from handlers.answering import Assistant, Context
+    from knowledge.loader import default_knowledge
+
+    assistant = Assistant(default_knowledge())
+    if args.question:
+        print(json.dumps(_answer_json(assistant.answer(" ".join(args.question))), ensure_ascii=False))
+        return 0
+    context = Context()
+    for line in sys.stdin:
+        question = line.strip()
+        if not question:
+            continue
+        answer = assistant.answer(question, context if args.chat else None)
+        if args.chat and answer.kind in ("faq", "lookup"):
+            context = Context(last_entry_id=answer.entry_id, last_query=answer.resolved_query)
+        print(json.dumps(_answer_json(answer), ensure_ascii=False), flush=True)
+    return 0
+
+
+def cmd_unanswered(args: argparse.Namespace) -> int:
+    from bot.settings import get_settings
+    from db import repo
+    from db.engine import Database
+
+    db = Database(get_settings().database_url)
+    db.create_all()
+    with db.session() as session:
+        rows = repo.list_unanswered(session=session, limit=args.limit)
+        if args.json:
+            for row in rows:
+                print(json.dumps({"time": row.created_at.isoformat(), "reason": row.reason, "text": row.text,
+                                  "candidates": row.candidates}, ensure_ascii=False))
+        else:
+            if not rows:
+                print("沒有待檢視的問題。")
+            for row in rows:
+                best = ", ".join(f"{c[0]}({c[1]})" for c in (row.candidates or [])[:3])
+                print(f"{row.created_at:%Y-%m-%d %H:%M}  [{row.reason}]  {row.text}  → {best or '—'}")
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    import uvicorn
+
+    if not args.production:
+        os.environ.setdefault("DEV_MODE", "1")
+        os.environ.setdefault("LINE_API_BASE_URL", f"http://127.0.0.1:{args.port}/dev/line-api")
+        print(f"計畫小幫手 running in dev mode → open http://127.0.0.1:{args.port}/dev/chat", flush=True)
+    from bot.settings import ConfigError, get_settings
+
+    try:
+        get_settings().check_production()
+    except ConfigError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    uvicorn.run("bot.app:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__.split("\n")[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    serve = sub.add_parser("serve", help="run the assistant (dev mode unless --production)")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    serve.add_argument("--workers", type=int, default=1)
+    serve.add_argument("--production", action="store_true", help="use the real configuration (no dev pages)")
+    serve.set_defaults(func=cmd_serve)
+    ask = sub.add_parser("ask", help="answer a question (or stdin lines) as JSON")
+    ask.add_argument("question", nargs="*")
+    ask.add_argument("--chat", action="store_true", help="stdin lines are one conversation (follow-ups)")
+    ask.set_defaults(func=cmd_ask)
+    unanswered = sub.add_parser("unanswered", help="list questions the assistant could not answer")
+    unanswered.add_argument("--limit", type=int, default=100)
+    unanswered.add_argument("--json", action="store_true")
+    unanswered.set_defaults(func=cmd_unanswered)
+    args = parser.parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

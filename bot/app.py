@@ -1,0 +1,59 @@
+"""The ASGI app (``bot.app:app``): webhook, health check, and — in dev mode only — the local chat
+page and the LINE API stand-in."""
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from fastapi.responses import JSONResponse
+
+from bot import webhook
+from bot.line_client import LineClient
+from bot.logs import configure_logging
+from bot.services import Services
+from bot.settings import Settings, get_settings
+
+__all__ = ["app", "create_app"]
+
+log = logging.getLogger(__name__)
+
+
+def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    settings.check_production()
+    configure_logging(settings.log_level)
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        app.state.services = services or Services.build(settings)
+        app.state.line = LineClient(settings)
+        log.info("assistant started", extra={"dev_mode": settings.dev_mode})
+        try:
+            yield
+        finally:
+            await app.state.line.close()
+
+    app = FastAPI(title="SME program assistant", lifespan=lifespan, docs_url=None, redoc_url=None)
+    app.include_router(webhook.router)
+
+    @app.get("/healthz")
+    async def healthz() -> JSONResponse:
+        return JSONResponse({"status": "ok"})
+
+    if settings.dev_mode:
+        from bot.dev import mount_dev
+
+        mount_dev(app, settings)
+    return app
+
+
+def __getattr__(name: str) -> FastAPI:
+    # ``bot.app:app`` is built on first access so that importing this module (tests, CLI) does not
+    # require production secrets.
+    if name == "app":
+        value = create_app()
+        globals()["app"] = value
+        return value
+    raise AttributeError(name)

@@ -1,0 +1,33 @@
+"""The long-lived objects of one process, built once in the app's lifespan.
+
+Handlers reach the database, the assistant and the settings through this object, so tests can
+build a second instance on the same database to simulate a restart.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from bot.settings import Settings
+from db.engine import Database
+from handlers.answering import Assistant
+from handlers.registry import build_router
+from handlers.router import Router
+from knowledge.loader import KnowledgeBase, default_knowledge
+
+__all__ = ["Services"]
+
+
+@dataclass
+class Services:
+    settings: Settings
+    db: Database
+    kb: KnowledgeBase
+    assistant: Assistant
+    router: Router = field(default_factory=build_router)
+
+    @classmethod
+    def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None) -> "Services":
+        kb = kb or default_knowledge()
+        db = Database(settings.database_url)
+        db.create_all()
+        return cls(settings=settings, db=db, kb=kb, assistant=Assistant(kb))

@@ -1,0 +1,75 @@
+"""Configuration from environment variables (and an optional ``.env``), validated at start-up.
+
+Outside dev mode a missing or placeholder secret stops the process with a message naming the
+variable, rather than letting the webhook reject every event later.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+__all__ = ["ConfigError", "Settings", "get_settings", "DEV_SECRET", "DEV_TOKEN"]
+
+ROOT = Path(__file__).resolve().parent.parent
+DEV_SECRET = "dev-channel-secret"
+DEV_TOKEN = "dev-channel-access-token"
+DEV_ADMIN_TOKEN = "dev-admin-token"
+_PLACEHOLDERS = {"", "changeme", "change-me", DEV_SECRET, DEV_TOKEN, DEV_ADMIN_TOKEN}
+
+
+class ConfigError(RuntimeError):
+    """The configuration cannot run in this mode; the message says which variable to set."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8", extra="ignore")
+
+    dev_mode: bool = Field(default=False, description="Local mode: dummy secrets, /dev pages, LINE stand-in")
+    line_channel_secret: str = ""
+    line_channel_access_token: str = ""
+    line_api_base_url: str = "https://api.line.me"
+    database_url: str = f"sqlite:///{ROOT / 'data' / 'assistant.db'}"
+    admin_token: str = ""
+    staff_line_ids: str = ""
+    line_timeout_seconds: float = 10.0
+    log_level: str = "INFO"
+
+    @field_validator("line_api_base_url")
+    @classmethod
+    def _strip_slash(cls, value: str) -> str:
+        return value.rstrip("/")
+
+    @model_validator(mode="after")
+    def _dev_defaults(self) -> "Settings":
+        if self.dev_mode:
+            self.line_channel_secret = self.line_channel_secret or DEV_SECRET
+            self.line_channel_access_token = self.line_channel_access_token or DEV_TOKEN
+            self.admin_token = self.admin_token or DEV_ADMIN_TOKEN
+        return self
+
+    def check_production(self) -> None:
+        """Raise :class:`ConfigError` when a secret needed in production is missing."""
+        if self.dev_mode:
+            return
+        missing = [
+            name.upper()
+            for name in ("line_channel_secret", "line_channel_access_token", "admin_token")
+            if getattr(self, name).strip().lower() in _PLACEHOLDERS
+        ]
+        if missing:
+            raise ConfigError(
+                "Missing configuration: set " + ", ".join(missing) + " (or DEV_MODE=1 for a local run "
+                "with dummy credentials; see README.md → Configuration)."
+            )
+
+    @property
+    def staff_ids(self) -> frozenset[str]:
+        return frozenset(s.strip() for s in self.staff_line_ids.split(",") if s.strip())
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,123 @@
+"""``POST /callback``: verify, acknowledge at once, then handle the events in the background.
+
+LINE expects a quick 200; the answers go out afterwards through the reply API. A missing or
+forged signature, or a body that is not a webhook payload, is rejected with 400 before anything
+is processed.
+"""
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import anyio
+from fastapi import APIRouter, BackgroundTasks, Request
+from fastapi.responses import JSONResponse
+from linebot.v3.messaging import TextMessage
+from linebot.v3.webhook import SignatureValidator
+from linebot.v3.webhooks import Event, UnfollowEvent
+
+from bot.line_client import LineClient, LineError
+from bot.services import Services
+from db import repo
+from handlers.context import Ctx
+
+__all__ = ["MAX_BODY_BYTES", "parse_events", "process_events", "router"]
+
+log = logging.getLogger(__name__)
+router = APIRouter()
+
+#: LINE's own payloads are far smaller; anything bigger is not from LINE.
+MAX_BODY_BYTES = 1_000_000
+SORRY = "抱歉，系統暫時出了點狀況，請稍後再試一次 🙏"
+
+
+class BadPayload(ValueError):
+    """The body is signed correctly but is not a webhook payload."""
+
+
+def parse_events(body: bytes) -> list[Event]:
+    """Events we understand; unknown or malformed individual events are skipped, not fatal."""
+    try:
+        payload = json.loads(body)
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise BadPayload("body is not JSON") from exc
+    if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
+        raise BadPayload("body has no events list")
+    events: list[Event] = []
+    for raw in payload["events"]:
+        try:
+            events.append(Event.from_dict(raw))
+        except Exception:  # noqa: BLE001 — unknown types and malformed events are ignored
+            kind = raw.get("type") if isinstance(raw, dict) else type(raw).__name__
+            log.info("ignoring unsupported webhook event", extra={"event_type": str(kind)[:40]})
+    return events
+
+
+@router.post("/callback")
+async def callback(request: Request, background: BackgroundTasks) -> JSONResponse:
+    services: Services = request.app.state.services
+    signature = request.headers.get("x-line-signature")
+    body = await request.body()
+    if len(body) > MAX_BODY_BYTES:
+        return JSONResponse({"detail": "payload too large"}, status_code=413)
+    if not signature:
+        return JSONResponse({"detail": "missing X-Line-Signature"}, status_code=400)
+    validator = SignatureValidator(services.settings.line_channel_secret)
+    try:
+        valid = validator.validate(body.decode("utf-8"), signature)
+    except (UnicodeDecodeError, ValueError, TypeError):
+        valid = False
+    if not valid:
+        return JSONResponse({"detail": "invalid signature"}, status_code=400)
+    try:
+        events = parse_events(body)
+    except BadPayload as exc:
+        return JSONResponse({"detail": str(exc)}, status_code=400)
+    if events:
+        background.add_task(process_events, events, services, request.app.state.line)
+    return JSONResponse({"status": "ok"})
+
+
+async def process_events(events: list[Event], services: Services, line: LineClient) -> None:
+    """Handle events in timestamp order; one failing event never stops the others."""
+    for event in sorted(events, key=lambda e: getattr(e, "timestamp", 0) or 0):
+        try:
+            await process_event(event, services, line)
+        except Exception:  # noqa: BLE001 — logged; the user gets an apology if we can reply
+            log.exception("event handling failed", extra={"event": type(event).__name__})
+            token = getattr(event, "reply_token", None)
+            if token:
+                try:
+                    await line.reply(token, [TextMessage(text=SORRY)])
+                except LineError:
+                    pass
+
+
+async def process_event(event: Event, services: Services, line: LineClient) -> None:
+    if str(getattr(event, "mode", "active")).lower().endswith("standby"):
+        return  # another channel (e.g. a human operator) owns the chat
+    messages = await anyio.to_thread.run_sync(_handle, event, services)
+    token = getattr(event, "reply_token", None)
+    if messages and token:
+        try:
+            await line.reply(token, messages)
+        except LineError as exc:
+            log.warning("reply failed", extra={"status": exc.status})
+
+
+def _handle(event: Event, services: Services) -> list[Any]:
+    """Run the router inside one database transaction (in a worker thread)."""
+    with services.db.session() as session:
+        event_id = getattr(event, "webhook_event_id", None)
+        if event_id and not repo.claim_event(session=session, webhook_event_id=event_id):
+            log.info("duplicate webhook event ignored")
+            return []
+        ctx = Ctx(event=event, session=session, services=services)
+        if isinstance(event, UnfollowEvent) and ctx.user_id:
+            repo.set_blocked(session=session, line_user_id=ctx.user_id, blocked=True)
+            return []
+        if ctx.user_id and getattr(event, "type", "") == "follow":
+            repo.set_blocked(session=session, line_user_id=ctx.user_id, blocked=False)
+        services.router.dispatch(ctx)
+        return ctx.messages

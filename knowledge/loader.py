@@ -1,0 +1,173 @@
+"""Load and validate the knowledge data files.
+
+Validation happens at load time so that a typo in a YAML file stops the app (and the test suite)
+with the file and entry named, instead of surfacing as a wrong answer in a user's chat.
+"""
+from __future__ import annotations
+
+import csv
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from knowledge.normalize import Vocabulary
+
+__all__ = [
+    "DATA_DIR",
+    "Contact",
+    "Entry",
+    "KnowledgeBase",
+    "KnowledgeError",
+    "Source",
+    "Township",
+    "load_knowledge",
+]
+
+DATA_DIR = Path(__file__).resolve().parent
+
+Program = Literal["digital_cluster", "intl_alliance", "general"]
+
+
+class KnowledgeError(ValueError):
+    """A data file is missing, malformed or inconsistent; the message names the file and entry."""
+
+
+class Source(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    file: str
+    section: str
+
+
+class Entry(BaseModel):
+    """One FAQ entry: a question in many phrasings, answered once, with its source."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=80)
+    program: Program
+    year: int = Field(ge=80, le=200)
+    topic: str
+    facets: dict[str, str] = Field(default_factory=dict)
+    title: str = Field(min_length=2, max_length=20)
+    questions: tuple[str, ...] = Field(min_length=1)
+    keywords: tuple[str, ...] = ()
+    answer: str = Field(min_length=5, max_length=1500)
+    source: Source
+
+    @field_validator("facets")
+    @classmethod
+    def _known_facets(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, val in value.items():
+            if key != "class" or val not in {"A", "B"}:
+                raise ValueError(f"unknown facet {key}={val!r} (only class: A|B)")
+        return value
+
+    @field_validator("answer")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
+class Contact(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    name: str
+    phone: str
+    email: str
+    url: str
+    source: Source
+
+
+class Township(BaseModel):
+    model_config = ConfigDict(frozen=True)
+    county: str
+    town: str
+    tier: int = Field(ge=1, le=4)
+
+
+class KnowledgeBase(BaseModel):
+    """Everything under ``knowledge/``, validated and cross-checked."""
+
+    model_config = ConfigDict(arbitrary_types_allowed=True)
+
+    entries: tuple[Entry, ...]
+    sources: dict[str, str]
+    contacts: dict[str, Contact]
+    townships: tuple[Township, ...]
+    vocabulary: Vocabulary
+
+    def entry(self, entry_id: str) -> Entry | None:
+        return self._by_id().get(entry_id)
+
+    def _by_id(self) -> dict[str, Entry]:
+        cache = self.__dict__.setdefault("_by_id_cache", {})
+        if not cache:
+            cache.update({e.id: e for e in self.entries})
+        return cache
+
+    def source_title(self, source: Source) -> str:
+        return self.sources.get(source.file, source.file)
+
+
+def _read_yaml(path: Path) -> object:
+    try:
+        return yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise KnowledgeError(f"{path}: cannot read YAML: {exc}") from exc
+
+
+def _load_entries(directory: Path, sources: dict[str, str]) -> tuple[Entry, ...]:
+    entries: list[Entry] = []
+    seen: dict[str, Path] = {}
+    for path in sorted(directory.glob("*.yaml")):
+        raw = _read_yaml(path)
+        if not isinstance(raw, list):
+            raise KnowledgeError(f"{path}: expected a list of entries")
+        for index, item in enumerate(raw):
+            try:
+                entry = Entry.model_validate(item)
+            except ValidationError as exc:
+                ident = item.get("id") if isinstance(item, dict) else index
+                raise KnowledgeError(f"{path}: entry {ident}: {exc}") from exc
+            if entry.id in seen:
+                raise KnowledgeError(f"{path}: duplicate id {entry.id} (also in {seen[entry.id]})")
+            if entry.source.file not in sources:
+                raise KnowledgeError(f"{path}: entry {entry.id}: unknown source file {entry.source.file}")
+            seen[entry.id] = path
+            entries.append(entry)
+    if not entries:
+        raise KnowledgeError(f"{directory}: no FAQ entries found")
+    return tuple(entries)
+
+
+def _load_townships(path: Path) -> tuple[Township, ...]:
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple(Township.model_validate(row) for row in csv.DictReader(fh))
+
+
+def load_knowledge(directory: Path = DATA_DIR) -> KnowledgeBase:
+    """Read every data file under ``directory``; raises :class:`KnowledgeError` on any defect."""
+    sources = _read_yaml(directory / "sources.yaml")
+    if not isinstance(sources, dict):
+        raise KnowledgeError(f"{directory / 'sources.yaml'}: expected a mapping")
+    contacts_raw = _read_yaml(directory / "contacts.yaml")
+    try:
+        contacts = {k: Contact.model_validate(v) for k, v in (contacts_raw or {}).items()}  # type: ignore[union-attr]
+    except (ValidationError, AttributeError) as exc:
+        raise KnowledgeError(f"{directory / 'contacts.yaml'}: {exc}") from exc
+    vocab_raw = _read_yaml(directory / "synonyms.yaml")
+    return KnowledgeBase(
+        entries=_load_entries(directory / "faq", sources),
+        sources={str(k): str(v) for k, v in sources.items()},
+        contacts=contacts,
+        townships=_load_townships(directory / "townships.csv"),
+        vocabulary=Vocabulary.from_data(vocab_raw if isinstance(vocab_raw, dict) else {}),
+    )
+
+
+@lru_cache(maxsize=1)
+def default_knowledge() -> KnowledgeBase:
+    """The shipped knowledge base, loaded once per process."""
+    return load_knowledge()

@@ -1,0 +1,246 @@
+"""FAQ retrieval: which entry answers a question, and how sure we are.
+
+Three signals are combined, each chosen because it works on Chinese without word segmentation:
+
+* a TF-IDF cosine over character unigrams and bigrams (Latin words and numbers count as one
+  token), against each phrasing and against the entry as a whole — robust to reordering and
+  to words the phrasings never used;
+* rapidfuzz's ``ratio`` against each phrasing — rewards near-verbatim questions and typos (its
+  token scorers treat an unspaced Chinese sentence as one token, so they are not used);
+* facets: a question naming A類/B類 or the international alliance must not get the other
+  class's or program's rule, however similar the wording.
+
+A score below the suggestion threshold, or a question full of words the knowledge base has never
+seen ("SBIR", "貸款", "下雨"), yields the fallback: saying "I don't know" beats a confident wrong
+answer.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Literal
+
+from rapidfuzz import fuzz
+
+from knowledge.loader import Entry, KnowledgeBase
+from knowledge.normalize import normalize
+
+__all__ = ["Hit", "Result", "Retriever", "query_facets", "tokens"]
+
+Outcome = Literal["answer", "suggest", "fallback"]
+
+_TOKEN = re.compile(r"[a-z]+|[0-9]+(?:[:./][0-9]+)*%?|[\u3400-\u9fff]")
+_INTL = re.compile(r"國際|聯盟|海外|新南向|出口|拓銷|外銷|國外")
+_CLUSTER = re.compile(r"群聚")
+#: Characters so common in questions that they say nothing about the topic; they neither count
+#: as unseen words nor as evidence.
+_FUNCTION_CHARS = set("的是了嗎呢吧在有要我們你妳您他她它這那哪什麼怎麼可以能會還和跟與及或就都也很多少幾請問個一")
+
+
+def tokens(text: str) -> list[str]:
+    """Unigrams and bigrams of a normalized text (a Latin word or a number is one unit)."""
+    units = _TOKEN.findall(text)
+    return units + [a + b for a, b in zip(units, units[1:])]
+
+
+def query_facets(norm: str) -> dict[str, str]:
+    """The class and program a normalized question names, if it names exactly one."""
+    facets: dict[str, str] = {}
+    has_a = bool(re.search(r"(?<![a-z])a類|(?<![a-z])a(?:跟|和|與|、)b", norm))
+    has_b = bool(re.search(r"(?<![a-z])b類", norm))
+    if has_a != has_b:
+        facets["class"] = "A" if has_a else "B"
+    intl, cluster = bool(_INTL.search(norm)), bool(_CLUSTER.search(norm))
+    if intl and not cluster:
+        facets["program"] = "intl_alliance"
+    elif cluster and not intl:
+        facets["program"] = "digital_cluster"
+    return facets
+
+
+@dataclass(frozen=True)
+class Hit:
+    entry: Entry
+    score: float  # 0–100
+
+
+@dataclass(frozen=True)
+class Result:
+    outcome: Outcome
+    hits: tuple[Hit, ...]
+    query: str
+    facets: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def best(self) -> Hit | None:
+        return self.hits[0] if self.hits else None
+
+
+class _Vectors:
+    """Sparse TF-IDF vectors with unit length, as plain dicts (a few thousand short documents)."""
+
+    def __init__(self, idf: dict[str, float]) -> None:
+        self.idf = idf
+
+    def vector(self, toks: list[str]) -> dict[str, float]:
+        counts = Counter(toks)
+        vec = {t: (1 + math.log(c)) * self.idf.get(t, 0.0) for t, c in counts.items()}
+        norm = math.sqrt(sum(v * v for v in vec.values())) or 1.0
+        return {t: v / norm for t, v in vec.items() if v}
+
+
+def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(v * b.get(t, 0.0) for t, v in a.items())
+
+
+class Retriever:
+    """Searches a :class:`KnowledgeBase`; build once per process, then call :meth:`search`."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        answer_threshold: float = 45.0,
+        suggest_threshold: float = 35.0,
+        margin: float = 2.0,
+    ) -> None:
+        self.kb = kb
+        self.answer_threshold = answer_threshold
+        self.suggest_threshold = suggest_threshold
+        self.margin = margin
+        vocab = kb.vocabulary
+        self._phrasings: list[tuple[int, str]] = []
+        entry_tokens: list[list[str]] = []
+        answer_tokens: list[list[str]] = []
+        for i, entry in enumerate(kb.entries):
+            texts = [*entry.questions, entry.title]
+            norms = [normalize(t, vocab) for t in texts]
+            self._phrasings.extend((i, n) for n in norms if n)
+            toks = [t for n in norms for t in tokens(n)]
+            toks += [t for k in entry.keywords for t in tokens(normalize(k, vocab))] * 2
+            entry_tokens.append(toks)
+            answer_tokens.append(tokens(normalize(entry.answer, vocab)))
+        n_docs = len(kb.entries)
+        df: Counter[str] = Counter()
+        for toks, ans in zip(entry_tokens, answer_tokens):
+            df.update(set(toks) | set(ans))
+        idf = {t: math.log((n_docs + 1) / (c + 0.5)) for t, c in df.items()}
+        self._vec = _Vectors(idf)
+        self._entry_vecs = [self._vec.vector(t) for t in entry_tokens]
+        self._answer_vecs = [self._vec.vector(t) for t in answer_tokens]
+        self._phrasing_vecs = [self._vec.vector(tokens(n)) for _, n in self._phrasings]
+        self._known = set(df)
+        self._entry_all = [set(t) | set(a) for t, a in zip(entry_tokens, answer_tokens)]
+        self._by_topic: dict[str, list[Entry]] = {}
+        for entry in kb.entries:
+            self._by_topic.setdefault(entry.topic, []).append(entry)
+
+    # -- scoring -------------------------------------------------------------------------------
+
+    def _facet_factor(self, entry: Entry, facets: dict[str, str]) -> float:
+        factor = 1.0
+        wanted_class = facets.get("class")
+        entry_class = entry.facets.get("class")
+        if wanted_class and entry_class and wanted_class != entry_class:
+            factor *= 0.35
+        elif wanted_class and not entry_class:
+            factor *= 0.96
+        elif entry_class and not wanted_class:
+            factor *= 0.93
+        wanted_program = facets.get("program")
+        if wanted_program and entry.program != "general" and entry.program != wanted_program:
+            factor *= 0.5
+        elif not wanted_program and entry.program == "intl_alliance":
+            factor *= 0.92  # unqualified questions are most often about the cluster program
+        if entry.year < 110:
+            factor *= 0.9  # an older year's rule or background loses to the current rules
+        return factor
+
+    def unseen_share(self, norm: str) -> float:
+        """Share of the question's content characters/words the knowledge base never uses."""
+        units = [u for u in _TOKEN.findall(norm) if u not in _FUNCTION_CHARS]
+        if not units:
+            return 0.0
+        unseen = [u for u in units if u not in self._known]
+        return len(unseen) / len(units)
+
+    def coverage(self, norm: str, index: int) -> float:
+        """IDF-weighted share of the question's words and bigrams found anywhere in an entry.
+
+        Cosine similarity ranks well but cannot tell "answered" from "shares a few words"; a
+        question whose distinctive words (工資, 貸款, 下雨) the entry never mentions is not
+        answered by it, however close the rest.
+        """
+        units = _TOKEN.findall(norm)
+        toks = [u for u in units if u not in _FUNCTION_CHARS] + [a + b for a, b in zip(units, units[1:])]
+        if not toks:
+            return 0.0
+        idf, have = self._vec.idf, self._entry_all[index]
+        unknown = math.log(len(self.kb.entries) + 1)
+        total = sum(idf.get(t, unknown) for t in toks)
+        return sum(idf.get(t, unknown) for t in toks if t in have) / total if total else 0.0
+
+    def score_all(self, norm: str, facets: dict[str, str]) -> list[Hit]:
+        qvec = self._vec.vector(tokens(norm))
+        best_phrase: dict[int, float] = {}
+        best_fuzz: dict[int, float] = {}
+        for (i, phr), pvec in zip(self._phrasings, self._phrasing_vecs):
+            c = _cosine(qvec, pvec)
+            if c > best_phrase.get(i, -1):
+                best_phrase[i] = c
+            r = fuzz.ratio(norm, phr)
+            if r > best_fuzz.get(i, -1):
+                best_fuzz[i] = r
+        ranked: list[tuple[float, int]] = []
+        for i, entry in enumerate(self.kb.entries):
+            lexical = 0.45 * best_phrase.get(i, 0.0) + 0.35 * _cosine(qvec, self._entry_vecs[i])
+            lexical += 0.20 * _cosine(qvec, self._answer_vecs[i])
+            similarity = 0.75 * lexical + 0.25 * best_fuzz.get(i, 0.0) / 100
+            ranked.append((similarity * self._facet_factor(entry, facets), i))
+        ranked.sort(reverse=True)
+        # Confidence (0–100) blends how similar the question is to the entry with how much of
+        # the question the entry covers; only the top few need it.
+        hits = []
+        for similarity, i in ranked[:8]:
+            confidence = 100 * (0.5 * self.coverage(norm, i) + 0.5 * min(1.0, 1.5 * similarity))
+            confidence *= self._facet_factor(self.kb.entries[i], facets) ** 0.5
+            hits.append(Hit(self.kb.entries[i], round(min(100.0, confidence), 1)))
+        # Keep the similarity order for ties in confidence that the facets did not decide.
+        hits.sort(key=lambda h: h.score, reverse=True)
+        return hits
+
+    # -- public API ----------------------------------------------------------------------------
+
+    def search(self, text: str, *, override: dict[str, str] | None = None) -> Result:
+        """Rank entries for ``text``; ``override`` fixes facets (a follow-up's class or program)."""
+        norm = normalize(text, self.kb.vocabulary)
+        facets = query_facets(norm)
+        facets.update(override or {})
+        if not norm:
+            return Result("fallback", (), norm, facets)
+        hits = tuple(self.score_all(norm, facets)[:5])
+        return Result(self._decide(hits), hits, norm, facets)
+
+    def _decide(self, hits: tuple[Hit, ...]) -> Outcome:
+        best = hits[0]
+        if best.score >= self.answer_threshold:
+            runner_up = next((h for h in hits[1:] if h.entry.topic != best.entry.topic), None)
+            if runner_up is None or best.score - runner_up.score >= self.margin:
+                return "answer"
+            return "suggest"
+        if best.score >= self.suggest_threshold:
+            return "suggest"
+        return "fallback"
+
+    def sibling(self, entry: Entry, facets: dict[str, str]) -> Entry | None:
+        """The entry on ``entry``'s topic that matches ``facets`` (for "那B類呢?")."""
+        wanted = facets.get("class")
+        for candidate in self._by_topic.get(entry.topic, []):
+            same_program = candidate.program == entry.program
+            if candidate.id != entry.id and same_program and wanted and candidate.facets.get("class") == wanted:
+                return candidate
+        return None
