@@ -29,10 +29,10 @@ def _answer_json(answer: Any) -> dict[str, Any]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from handlers.answering import Assistant, Context
-    from knowledge.loader import default_knowledge
+    from bot.services import default_assistant
+    from handlers.answering import Context
 
-    assistant = Assistant(default_knowledge())
+    assistant = default_assistant()
     if args.question:
         print(json.dumps(_answer_json(assistant.answer(" ".join(args.question))), ensure_ascii=False))
         return 0

@@ -6,6 +6,7 @@ build a second instance on the same database to simulate a restart.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 from bot.settings import Settings
 from db.engine import Database
@@ -27,7 +28,13 @@ class Services:
 
     @classmethod
     def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None) -> "Services":
-        kb = kb or default_knowledge()
         db = Database(settings.database_url)
         db.create_all()
-        return cls(settings=settings, db=db, kb=kb, assistant=Assistant(kb))
+        assistant = Assistant(kb) if kb is not None else default_assistant()
+        return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant)
+
+
+@lru_cache(maxsize=1)
+def default_assistant() -> Assistant:
+    """The assistant over the shipped knowledge base; its index is built once per process."""
+    return Assistant(default_knowledge())

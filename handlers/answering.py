@@ -11,7 +11,7 @@ from typing import Literal
 
 from knowledge.loader import Entry, KnowledgeBase
 from knowledge.normalize import normalize
-from knowledge.retrieval import Result, Retriever, query_facets
+from knowledge.retrieval import Hit, Result, Retriever, query_facets
 from knowledge.townships import TIER_NAMES, TownshipIndex, TownMatch
 
 __all__ = ["Answer", "Assistant", "Choice", "Context"]
@@ -20,6 +20,7 @@ Kind = Literal["faq", "suggest", "fallback", "lookup", "clarify"]
 
 _FOLLOW_UP = re.compile(r"^(那麼?|那如果|如果是|至於|換成|改成|還有|另外|那要|那是)")
 _FACET_ONLY = re.compile(r"^(那麼?|如果是|至於|換成|改成)?(a類|b類|國際主題聯盟|國際|聯盟|數位群聚|群聚)(的話|呢|咧|勒)?$")
+_CLASS_WORDS = re.compile(r"[AaBbＡＢａｂ]\s*[類类案組]")
 _TOWNSHIP_SOURCE = ("001_83813cbc4ebfc095.txt", "附件三、鄉鎮市區數位發展分類列表")
 
 
@@ -144,7 +145,18 @@ class Assistant:
     # -- follow-ups ------------------------------------------------------------------------------
 
     def _is_follow_up(self, result: Result) -> bool:
-        return bool(_FOLLOW_UP.search(result.query)) or len(result.query) <= 5 or result.outcome != "answer"
+        """Whether the question leans on the previous one ("那B類呢?", "要幾家?").
+
+        A question holding words the knowledge base never uses ("明天會下雨嗎") is a new topic,
+        never a follow-up: borrowing the last topic would turn it into a confident wrong answer.
+        """
+        if self.retriever.unseen_share(result.query) > 0:
+            return False
+        return self._elliptical(result.query) or result.outcome != "answer"
+
+    @staticmethod
+    def _elliptical(norm: str) -> bool:
+        return bool(_FOLLOW_UP.search(norm)) or len(norm) <= 5
 
     def _follow_up(
         self, text: str, result: Result, previous: Entry, context: Context
@@ -154,27 +166,44 @@ class Assistant:
         if _FACET_ONLY.match(norm) and "class" in facets:
             sibling = self.retriever.sibling(previous, facets)
             if sibling is not None:
-                from knowledge.retrieval import Hit
-
-                return Result("answer", (Hit(sibling, 100.0),), norm, facets), f"{sibling.title}"
-        combined = f"{context.last_query or previous.title} {text}"
+                return Result("answer", (Hit(sibling, 100.0),), norm, facets), sibling.title
         inherited = dict(previous.facets)
         if previous.program != "general":
             inherited["program"] = previous.program
+        if facets.get("program") and facets["program"] != inherited.get("program"):
+            inherited.pop("class", None)  # the other program has no A/B classes
         inherited.update(facets)
-        second = self.retriever.search(combined, override=inherited)
+        if _FACET_ONLY.match(norm):
+            # Only the class or program changed: ask the previous question again with it.
+            earlier = context.last_query or previous.title
+            if "class" not in inherited:
+                earlier = _CLASS_WORDS.sub("", earlier)
+            query = f"{_FOLLOW_UP.sub('', norm)} {earlier}"
+        else:
+            # The new words carry the topic; the previous answer only lends its class/program.
+            query = text
+        second = self.retriever.search(query, override=inherited)
         best, first_best = second.best, result.best
-        if best is None:
+        if best is None or second.outcome == "fallback":
             return None
-        if result.outcome != "answer" or (first_best is not None and best.score > first_best.score):
-            return second, combined
+        if self._elliptical(norm) or first_best is None or best.score > first_best.score + 5:
+            return second, query
         return None
 
     # -- formatting ------------------------------------------------------------------------------
 
     def format_entry(self, entry: Entry) -> str:
-        title = self.kb.source_title(entry.source)
-        return f"{entry.answer}\n\n📄 出處：{title}（{entry.source.file[:3]}）{entry.source.section}"
+        return self.format_entries([entry])
+
+    def format_entries(self, entries: list[Entry]) -> str:
+        """Answers followed by their sources (file and section), each source cited once."""
+        citations: list[str] = []
+        for entry in entries:
+            cite = f"{self.kb.source_title(entry.source)}（{entry.source.file[:3]}）{entry.source.section}"
+            if cite not in citations:
+                citations.append(cite)
+        body = "\n\n".join(e.answer for e in entries)
+        return body + "\n\n" + "\n".join(f"📄 出處：{c}" for c in citations)
 
     def fallback_text(self, norm: str) -> str:
         program = query_facets(norm).get("program", "digital_cluster")
@@ -192,7 +221,15 @@ class Assistant:
         candidates = tuple((h.entry.id, h.score) for h in result.hits[:3])
         best = result.best
         if result.outcome == "answer" and best is not None:
-            return Answer("faq", self.format_entry(best.entry), best.entry, best.score, (), resolved, candidates)
+            entries = [best.entry]
+            if best.entry.facets.get("class") and "class" not in result.facets:
+                # "遴選會議什麼時候?" names no class: give both classes' rule rather than guess.
+                other = "B" if best.entry.facets["class"] == "A" else "A"
+                sibling = self.retriever.sibling(best.entry, {"class": other})
+                if sibling is not None:
+                    entries = sorted([best.entry, sibling], key=lambda e: e.facets["class"])
+            text = self.format_entries(entries)
+            return Answer("faq", text, best.entry, best.score, (), resolved, candidates)
         if result.outcome == "suggest" and best is not None:
             picks: list[Entry] = []
             for hit in result.hits:

@@ -204,10 +204,14 @@ class Retriever:
         ranked.sort(reverse=True)
         # Confidence (0–100) blends how similar the question is to the entry with how much of
         # the question the entry covers; only the top few need it.
+        # A Latin word the knowledge base never uses (SBIR, LINE Pay…) names something else.
+        foreign = any(len(w) >= 3 and w not in self._known for w in re.findall(r"[a-z]+", norm))
         hits = []
         for similarity, i in ranked[:8]:
             confidence = 100 * (0.5 * self.coverage(norm, i) + 0.5 * min(1.0, 1.5 * similarity))
             confidence *= self._facet_factor(self.kb.entries[i], facets) ** 0.5
+            if foreign:
+                confidence *= 0.6
             hits.append(Hit(self.kb.entries[i], round(min(100.0, confidence), 1)))
         # Keep the similarity order for ties in confidence that the facets did not decide.
         hits.sort(key=lambda h: h.score, reverse=True)

@@ -1,0 +1,124 @@
+"""The webhook as LINE drives it: signatures, every event type, groups, and the replies LINE gets."""
+from __future__ import annotations
+
+import pytest
+
+from tests.conftest import Bot, quick_replies, text_of
+from tests.utils import line_events, openapi
+
+
+def test_health(bot: Bot) -> None:
+    assert bot.client.get("/healthz").status_code == 200
+
+
+def test_valid_signature_gets_a_reply_delivered_to_line(bot: Bot) -> None:
+    messages = bot.say("A類截止是哪天？")
+    assert "3月7日" in text_of(messages) and "17:00" in text_of(messages)
+    call = bot.standin.replies()[-1]
+    assert call.headers == {} or "x-line-retry-key" not in call.headers
+
+
+@pytest.mark.parametrize(
+    "headers",
+    [
+        {},  # missing header
+        {"X-Line-Signature": "bm90IGEgcmVhbCBzaWduYXR1cmU="},  # forged
+        {"X-Line-Signature": ""},
+    ],
+)
+def test_unsigned_or_forged_requests_are_rejected_and_not_processed(bot: Bot, headers: dict) -> None:
+    body = line_events.payload(line_events.text_event("A類截止是哪天？"))
+    response = bot.client.post("/callback", content=body, headers=headers)
+    assert response.status_code == 400
+    assert bot.standin.replies() == []
+
+
+def test_signature_with_another_secret_is_rejected(bot: Bot) -> None:
+    response = bot.post(line_events.text_event("hi"), secret="someone-elses-secret")
+    assert response.status_code == 400
+    assert bot.standin.replies() == []
+
+
+@pytest.mark.parametrize("body", [b"not json", b"{}", b'{"events": "nope"}', b"\xff\xfe", b"[]"])
+def test_garbage_body_with_valid_signature_is_400(bot: Bot, body: bytes) -> None:
+    response = bot.client.post("/callback", content=body, headers={"X-Line-Signature": line_events.sign(body, "test-channel-secret")})
+    assert response.status_code == 400
+    assert "Traceback" not in response.text
+
+
+def test_empty_event_list_is_a_verification_ping(bot: Bot) -> None:
+    assert bot.post().status_code == 200
+
+
+def test_follow_greets_with_a_topic_menu(bot: Bot) -> None:
+    messages = bot.send(line_events.follow_event())
+    assert len(messages) == 1
+    assert "小幫手" in messages[0]["text"]
+    labels = [item["action"]["label"] for item in quick_replies(messages[0])]
+    assert "截止日期" in labels and "查鄉鎮分群" in labels
+    # Tapping a menu item asks a real question and gets a real answer.
+    answer = bot.tap(next(i for i in quick_replies(messages[0]) if i["action"]["label"] == "截止日期"))
+    assert "3月7日" in text_of(answer) and "2月22日" in text_of(answer)
+
+
+@pytest.mark.parametrize("kind", sorted(line_events.MEDIA_MESSAGES))
+def test_media_messages_get_a_friendly_line(bot: Bot, kind: str) -> None:
+    messages = bot.send(line_events.message_event(line_events.MEDIA_MESSAGES[kind]))
+    assert len(messages) == 1
+    assert "文字" in messages[0]["text"]
+
+
+def test_unknown_event_types_are_ignored(bot: Bot) -> None:
+    weird = {"type": "somethingNew", "mode": "active", "timestamp": 1, "source": {"type": "user", "userId": "U1"},
+             "webhookEventId": "01WEIRD", "deliveryContext": {"isRedelivery": False}}
+    response = bot.post(weird, line_events.text_event("B類截止？"))
+    assert response.status_code == 200
+    assert "2月22日" in text_of([m for c in bot.standin.replies() for m in c.body["messages"]])
+
+
+def test_unfollow_is_accepted_without_reply(bot: Bot) -> None:
+    assert bot.post(line_events.unfollow_event()).status_code == 200
+    assert bot.standin.replies() == []
+
+
+def test_group_chatter_is_left_alone_but_a_mention_is_answered(bot: Bot) -> None:
+    assert bot.say("大家明天幾點集合？", source="group") == []
+    messages = bot.say("助理 A類截止是哪天", source="group")
+    assert "3月7日" in text_of(messages)
+    mention = line_events.text_event("@小幫手 B類截止是哪天", source="room")
+    mention["message"]["mention"] = {"mentionees": [{"index": 0, "length": 4, "type": "user", "userId": "Ubot", "isSelf": True}]}
+    assert "2月22日" in text_of(bot.send(mention))
+
+
+def test_redelivered_event_is_processed_once(bot: Bot) -> None:
+    event = line_events.text_event("A類截止是哪天？")
+    bot.post(event)
+    event = dict(event, deliveryContext={"isRedelivery": True})
+    bot.post(event)
+    assert len(bot.standin.replies()) == 1
+
+
+def test_standby_events_get_no_reply(bot: Bot) -> None:
+    event = line_events.text_event("A類截止是哪天？")
+    event["mode"] = "standby"
+    bot.post(event)
+    assert bot.standin.replies() == []
+
+
+@pytest.mark.skipif(not openapi.available(), reason="LINE OpenAPI spec not found beside the repo")
+def test_everything_sent_conforms_to_the_messaging_api_spec(bot: Bot) -> None:
+    bot.send(line_events.follow_event())
+    for text in ["A類截止是哪天？", "竹山鎮第幾分群？", "東區第幾分群", "明天會下雨嗎", "評分", "影片", "你好"]:
+        bot.say(text)
+    bot.send(line_events.message_event(line_events.MEDIA_MESSAGES["sticker"]))
+    calls = bot.standin.replies()
+    assert len(calls) >= 8
+    for call in calls:
+        assert openapi.errors(call.body, "ReplyMessageRequest") == [], call.body
+        for message in call.body["messages"]:
+            assert len(message.get("text", "")) <= 5000
+            items = quick_replies(message)
+            assert len(items) <= 13
+            for item in items:
+                assert len(item["action"]["label"]) <= 20
+                assert len(item["action"].get("data", "")) <= 300
