@@ -6,8 +6,10 @@ is processed.
 """
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
+import weakref
 from typing import Any
 
 import anyio
@@ -16,6 +18,8 @@ from fastapi.responses import JSONResponse
 from linebot.v3.messaging import TextMessage
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, UnfollowEvent
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
 
 from bot.line_client import LineClient, LineError
 from bot.services import Services
@@ -79,11 +83,27 @@ async def callback(request: Request, background: BackgroundTasks) -> JSONRespons
     return JSONResponse({"status": "ok"})
 
 
+_user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _lock_for(event: Event) -> asyncio.Lock:
+    """One lock per chat: a user's events are handled one at a time, in order, in this process."""
+    source = getattr(event, "source", None)
+    key = getattr(source, "user_id", None) or getattr(source, "group_id", None) or getattr(source, "room_id", None) or ""
+    lock = _user_locks.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        _user_locks[key] = lock
+    return lock
+
+
 async def process_events(events: list[Event], services: Services, line: LineClient) -> None:
     """Handle events in timestamp order; one failing event never stops the others."""
     for event in sorted(events, key=lambda e: getattr(e, "timestamp", 0) or 0):
+        lock = _lock_for(event)
         try:
-            await process_event(event, services, line)
+            async with lock:
+                await process_event(event, services, line)
         except Exception:  # noqa: BLE001 — logged; the user gets an apology if we can reply
             log.exception("event handling failed", extra={"event": type(event).__name__})
             token = getattr(event, "reply_token", None)
@@ -107,13 +127,31 @@ async def process_event(event: Event, services: Services, line: LineClient) -> N
 
 
 def _handle(event: Event, services: Services) -> list[Any]:
-    """Run the router inside one database transaction (in a worker thread)."""
+    """Run the router in one transaction; retried on fresh state if another process raced us.
+
+    Across processes, the user's row is locked for the transaction (PostgreSQL) and form
+    sessions carry a version number, so two messages of one user can never both move the same
+    form; the loser simply runs again on the winner's result.
+    """
+    for attempt in range(3):
+        try:
+            return _handle_once(event, services)
+        except (StaleDataError, OperationalError):
+            if attempt == 2:
+                raise
+            log.info("concurrent update, retrying event")
+    return []
+
+
+def _handle_once(event: Event, services: Services) -> list[Any]:
     with services.db.session() as session:
         event_id = getattr(event, "webhook_event_id", None)
         if event_id and not repo.claim_event(session=session, webhook_event_id=event_id):
             log.info("duplicate webhook event ignored")
             return []
         ctx = Ctx(event=event, session=session, services=services)
+        if ctx.user_id:
+            repo.lock_user(session=session, line_user_id=ctx.user_id)
         if isinstance(event, UnfollowEvent) and ctx.user_id:
             repo.set_blocked(session=session, line_user_id=ctx.user_id, blocked=True)
             return []

@@ -10,6 +10,7 @@ from db.models import Feedback, ProcessedEvent, UnansweredQuestion, User, utcnow
 __all__ = [
     "claim_event",
     "get_or_create_user",
+    "lock_user",
     "list_unanswered",
     "record_feedback",
     "record_unanswered",
@@ -31,6 +32,15 @@ def get_or_create_user(*, session: Session, line_user_id: str) -> User:
             assert user is not None
     user.last_seen_at = utcnow()
     return user
+
+
+def lock_user(*, session: Session, line_user_id: str) -> User:
+    """Create the user if needed and hold its row lock until the transaction ends (PostgreSQL;
+    SQLite serializes writers by itself)."""
+    user = get_or_create_user(session=session, line_user_id=line_user_id)
+    session.flush()
+    locked = session.get(User, line_user_id, with_for_update=True, populate_existing=True)
+    return locked or user
 
 
 def remember_topic(*, session: Session, line_user_id: str, entry_id: str | None, query: str | None) -> None:

@@ -1,0 +1,152 @@
+"""The official forms (``knowledge/forms/*.yaml``) as validated models.
+
+One engine runs every form; what differs between forms — sections, items, answer types,
+wording — lives in the data files.
+"""
+from __future__ import annotations
+
+from functools import cached_property, lru_cache
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from knowledge.loader import DATA_DIR, KnowledgeError, Source, read_yaml
+
+__all__ = ["Consent", "Form", "FormItem", "FormSection", "ItemType", "load_consents", "load_forms", "load_stages"]
+
+ItemType = Literal[
+    "text", "yes_no", "single", "multi", "number", "percent", "phone", "email", "date", "tax_id", "count_pair"
+]
+FORMS_DIR = DATA_DIR / "forms"
+
+
+class FormItem(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+    id: str = Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=60)
+    label: str
+    ask: str
+    type: ItemType
+    required: bool = True
+    personal: bool = False
+    help: str | None = None
+    options: tuple[str, ...] = ()
+    short_options: tuple[str, ...] = ()
+    other: bool = False
+    max_choices: int | None = None
+    min: float | None = None
+    max: float | None = None
+    unit: str | None = None
+    integer: bool = False
+    mobile: bool = False
+    max_length: int = 200
+    note_prompt: str | None = None
+    dimension: Literal["O", "E", "S", "I"] | None = None
+    level: int | None = Field(default=None, ge=1, le=3)
+    no: int | None = None
+
+    @model_validator(mode="after")
+    def _options_fit(self) -> "FormItem":
+        if self.type in ("single", "multi") and not self.options:
+            raise ValueError(f"{self.id}: {self.type} needs options")
+        if self.short_options and len(self.short_options) != len(self.options):
+            raise ValueError(f"{self.id}: short_options must parallel options")
+        return self
+
+    @property
+    def buttons(self) -> tuple[str, ...]:
+        """Option texts as shown on buttons (≤ 20 characters)."""
+        return self.short_options or self.options
+
+    @property
+    def code(self) -> str | None:
+        """The level code shown on the form (O1…I3) for self-assessment items."""
+        return f"{self.dimension}{self.level}" if self.dimension and self.level else None
+
+
+class FormSection(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    id: str
+    title: str
+    items: tuple[FormItem, ...] = Field(min_length=1)
+
+
+class Form(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id: str
+    title: str
+    short: str = Field(max_length=10)
+    program: Literal["digital_cluster", "intl_alliance"]
+    year: int
+    source: Source
+    consent: str
+    scoring: Literal["oesi"] | None = None
+    sections: tuple[FormSection, ...] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _unique_ids(self) -> "Form":
+        seen: set[str] = set()
+        for section in self.sections:
+            for item in section.items:
+                if item.id in seen:
+                    raise ValueError(f"duplicate item id {item.id}")
+                seen.add(item.id)
+        return self
+
+    @cached_property
+    def items(self) -> tuple[FormItem, ...]:
+        """All items in the form's order; a position in a dialog is an index into this."""
+        return tuple(item for section in self.sections for item in section.items)
+
+    @cached_property
+    def section_of(self) -> dict[str, FormSection]:
+        return {item.id: section for section in self.sections for item in section.items}
+
+    def index(self, item_id: str) -> int:
+        return next(i for i, item in enumerate(self.items) if item.id == item_id)
+
+
+class Consent(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    title: str
+    short: str = Field(max_length=600)
+    full: str = Field(max_length=4800)
+    url: str
+    source: Source
+
+
+@lru_cache(maxsize=4)
+def load_forms(directory: Path = FORMS_DIR) -> dict[str, Form]:
+    forms: dict[str, Form] = {}
+    consents = load_consents(directory)
+    for path in sorted(directory.glob("*.yaml")):
+        if path.name in ("consents.yaml", "stages.yaml"):
+            continue
+        try:
+            form = Form.model_validate(read_yaml(path.read_text(encoding="utf-8")))
+        except (ValidationError, yaml.YAMLError) as exc:
+            raise KnowledgeError(f"{path}: {exc}") from exc
+        if form.consent not in consents:
+            raise KnowledgeError(f"{path}: unknown consent {form.consent}")
+        forms[form.id] = form
+    return forms
+
+
+@lru_cache(maxsize=4)
+def load_consents(directory: Path = FORMS_DIR) -> dict[str, Consent]:
+    path = directory / "consents.yaml"
+    try:
+        raw = read_yaml(path.read_text(encoding="utf-8")) or {}
+        return {key: Consent.model_validate(value) for key, value in raw.items()}
+    except (OSError, ValidationError, yaml.YAMLError, AttributeError) as exc:
+        raise KnowledgeError(f"{path}: {exc}") from exc
+
+
+@lru_cache(maxsize=1)
+def load_stages(directory: Path = FORMS_DIR) -> dict[str, dict[str, dict[str, int]]]:
+    """Recommended level per dimension: ``stages[class][type][dimension]``."""
+    raw = read_yaml((directory / "stages.yaml").read_text(encoding="utf-8"))
+    return {cls: raw[cls] for cls in ("A", "B")}
