@@ -51,7 +51,7 @@ def _cn_number(text: str) -> int | None:
 
 def _number(text: str) -> float:
     t = _fold(text).replace(",", "").replace("，", "").replace(" ", "")
-    t = re.sub(r"(新臺幣|新台幣|台幣|臺幣|nt\$|NT\$|元整|元|人|位|家|筆|間|%|％|左右|大約|約)", "", t)
+    t = re.sub(r"(新臺幣|新台幣|台幣|臺幣|nt\$|NT\$|元整|元|人|位|家|筆|間|%|％|左右|大約|約|民國|年)", "", t)
     scale = 1.0
     for word, factor in (("億", 1e8), ("萬", 1e4), ("千", 1e3)):
         if t.endswith(word) and t[:-1]:
@@ -129,14 +129,15 @@ def _phone(text: str, *, mobile: bool) -> str:
 
 def _choice(item: FormItem, text: str) -> str:
     t = _fold(text)
-    for i, (option, button) in enumerate(zip(item.options, item.buttons), start=1):
-        if t in (option, button, str(i)):
+    folded = [(option, _fold(option), _fold(button)) for option, button in zip(item.options, item.buttons)]
+    for i, (option, fo, fb) in enumerate(folded, start=1):
+        if t in (fo, fb, str(i)) or t.replace(" ", "") in (fo.replace(" ", ""), fb.replace(" ", "")):
             return option
     if item.other:
         m = re.match(r"^其他\s*[:：]?\s*(.+)$", t)
         if m:
             return f"其他：{m.group(1).strip()}"
-    contains = [o for o, b in zip(item.options, item.buttons) if t and (t in o or t in b)]
+    contains = [o for o, fo, fb in folded if t and (t in fo or t in fb)]
     if len(contains) == 1:
         return contains[0]
     hint = "請點選下方按鈕，或輸入選項編號"
@@ -171,7 +172,7 @@ def parse_answer(item: FormItem, text: str, *, limit: int | None = None) -> Pars
     if kind == "single":
         return Parsed(_choice(item, t))
     if kind == "multi":
-        parts = [p for p in re.split(r"[、,，;；/\s]+", t) if p]
+        parts = [p.strip() for p in re.split(r"[、,，;；/\n]+", t) if p.strip()]
         if t.startswith("其他"):
             parts = [t]
         return Parsed(sorted({_choice(item, p) for p in parts}, key=lambda o: (item.options + (o,)).index(o)))

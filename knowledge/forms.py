@@ -46,6 +46,7 @@ class FormItem(BaseModel):
     dimension: Literal["O", "E", "S", "I"] | None = None
     level: int | None = Field(default=None, ge=1, le=3)
     no: int | None = None
+    member_item: str | None = None  # cluster form: the member-form item whose 有 answers pre-fill the count
 
     @model_validator(mode="after")
     def _options_fit(self) -> "FormItem":

@@ -32,7 +32,7 @@ __all__ = ["Hit", "Result", "Retriever", "query_facets", "tokens"]
 Outcome = Literal["answer", "suggest", "fallback"]
 
 _TOKEN = re.compile(r"[a-z]+|[0-9]+(?:[:./][0-9]+)*%?|[\u3400-\u9fff]")
-_INTL = re.compile(r"國際|聯盟|海外|新南向|出口|拓銷|外銷|國外")
+_INTL = re.compile(r"國際(?!友善|媒體)|聯盟|海外|新南向|出口|拓銷|外銷|國外")
 _CLUSTER = re.compile(r"群聚")
 #: Characters so common in questions that they say nothing about the topic; they neither count
 #: as unseen words nor as evidence.
@@ -105,7 +105,7 @@ class Retriever:
         kb: KnowledgeBase,
         *,
         answer_threshold: float = 45.0,
-        suggest_threshold: float = 35.0,
+        suggest_threshold: float = 40.0,
         margin: float = 2.0,
     ) -> None:
         self.kb = kb

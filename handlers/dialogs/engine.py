@@ -233,7 +233,7 @@ class Engine:
         if item.code:
             text = f"{item.code}｜{item.label}\n{text}"
         if item.type == "count_pair":
-            members = self._member_counts(fs).get(_label_key(item.label))
+            members = self._member_counts(fs).get(item.member_item or "")
             if members is not None:
                 text += f"\n（成員自評統計：已送出的成員中有 {members} 家勾選「有」）"
         return text
@@ -263,7 +263,7 @@ class Engine:
                 options.append(Choice("更多選項 ▶", "page", {"s": str(fs.id), "p": str(page + 1)}))
             nav = [c for c in nav if c.label != "暫停"] if len(options) + len(nav) > 13 else nav
         elif item.type == "count_pair":
-            members = self._member_counts(fs).get(_label_key(item.label))
+            members = self._member_counts(fs).get(item.member_item or "")
             if members is not None:
                 options = [Choice(f"{members} {members}", "say", {"text": f"{members} {members}"})]
             options.append(Choice("0 0", "say", {"text": "0 0"}))
@@ -472,21 +472,16 @@ class Engine:
             answers = forms_repo.answers_of(session=self.session, session_id=member.id)
             for item in member_form.items:
                 if item.dimension:
-                    key = _label_key(item.label)
-                    counts.setdefault(key, 0)
+                    counts.setdefault(item.id, 0)
                     value = answers.get(item.id)
                     if isinstance(value, dict) and value.get("has"):
-                        counts[key] += 1
+                        counts[item.id] += 1
         self.__dict__[cache_key] = counts
         return counts
 
 
 def _fold(text: str) -> str:
     return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def _label_key(label: str) -> str:
-    return re.sub(r"[\s()（）、,，/]", "", _fold(label)).lower()
 
 
 def _class_letter(value: Any) -> str | None:

@@ -1,0 +1,1 @@
+"""Staff endpoints under ``/admin``. Every route requires ``ADMIN_TOKEN``."""

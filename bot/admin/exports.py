@@ -1,0 +1,133 @@
+"""Staff exports of submitted forms: one row per submission, columns as on the official form.
+
+CSV is UTF-8 with a BOM so that Excel opens the Chinese headers correctly; XLSX for those who
+prefer it. ``?form=`` picks the form (default the member self-assessment), ``?cluster=`` a
+cluster by its join code.
+"""
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from fastapi import APIRouter, HTTPException, Query, Request
+from fastapi.responses import Response
+
+from bot.admin.auth import StaffDep
+from db import forms_repo
+from db.models import Cluster
+from knowledge.answers import display
+from knowledge.forms import Form, load_forms
+from knowledge.scoring import DIMENSIONS, score
+
+__all__ = ["export_rows", "router"]
+
+router = APIRouter(prefix="/admin/api")
+_TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+def _columns(form: Form) -> list[tuple[str, str, str]]:
+    """(header, item id, part) in the form's order; a part splits one item into several columns."""
+    columns = [("送出時間", "", "submitted_at"), ("群聚代碼", "", "cluster_code"), ("群聚", "", "cluster_name")]
+    for item in form.items:
+        name = f"{item.code} {item.label}" if item.code else item.label
+        if item.type == "yes_no" and item.dimension:
+            columns += [(f"{name}｜勾選與說明", item.id, "value"), (f"{name}｜指標積分", item.id, "point")]
+        elif item.type == "count_pair":
+            columns += [(f"{name}｜提案初始情況（家數）", item.id, "initial"),
+                        (f"{name}｜輔導後預計達成情況（家數）", item.id, "expected")]
+        else:
+            columns.append((name, item.id, "value"))
+    if form.scoring == "oesi":
+        columns += [(f"{name}({d}) 小計", d, "subtotal") for d, name in DIMENSIONS.items()]
+    return columns
+
+
+def _cell(form: Form, answers: dict[str, Any], item_id: str, part: str) -> Any:
+    item = next(i for i in form.items if i.id == item_id)
+    value = answers.get(item_id)
+    if value is None:
+        return ""
+    if part == "point":
+        return 1 if value.get("has") else 0
+    if part in ("initial", "expected"):
+        return value.get(part, "")
+    if item.type in ("number", "percent"):
+        return value
+    return display(item, value)
+
+
+def export_rows(session, form: Form, cluster: Cluster | None) -> tuple[list[str], list[list[Any]]]:  # type: ignore[no-untyped-def]
+    columns = _columns(form)
+    rows: list[list[Any]] = []
+    clusters: dict[int, Cluster] = {}
+    for fs in forms_repo.submitted_sessions(session=session, form_id=form.id, cluster_id=cluster.id if cluster else None):
+        answers = forms_repo.answers_of(session=session, session_id=fs.id)
+        linked = clusters.get(fs.cluster_id) if fs.cluster_id else None
+        if fs.cluster_id and linked is None:
+            linked = session.get(Cluster, fs.cluster_id)
+            clusters[fs.cluster_id] = linked
+        card = score(form, answers) if form.scoring == "oesi" else None
+        row: list[Any] = []
+        for _, item_id, part in columns:
+            if part == "submitted_at":
+                row.append(fs.submitted_at.astimezone(_TAIPEI).strftime("%Y-%m-%d %H:%M") if fs.submitted_at else "")
+            elif part == "cluster_code":
+                row.append(linked.code if linked else "")
+            elif part == "cluster_name":
+                row.append(linked.name if linked else "")
+            elif part == "subtotal":
+                row.append(card.dimensions[item_id].score if card else "")
+            else:
+                row.append(_cell(form, answers, item_id, part))
+        rows.append(row)
+    return [c[0] for c in columns], rows
+
+
+def _selection(request: Request, form_id: str, cluster_code: str | None) -> tuple[Form, Cluster | None]:
+    forms = load_forms()
+    if form_id not in forms:
+        raise HTTPException(404, f"unknown form {form_id!r}; one of: {', '.join(sorted(forms))}")
+    cluster = None
+    if cluster_code:
+        with request.app.state.services.db.session() as session:
+            cluster = forms_repo.cluster_by_code(session=session, code=cluster_code)
+        if cluster is None:
+            raise HTTPException(404, f"unknown cluster code {cluster_code!r}")
+    return forms[form_id], cluster
+
+
+@router.get("/self-assessments.csv")
+def export_csv(request: Request, _staff: StaffDep, form: str = Query("dc_member"),
+               cluster: str | None = Query(None)) -> Response:
+    chosen, selected = _selection(request, form, cluster)
+    with request.app.state.services.db.session() as session:
+        header, rows = export_rows(session, chosen, selected)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    body = "\ufeff" + buffer.getvalue()
+    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{chosen.id}.csv"'})
+
+
+@router.get("/self-assessments.xlsx")
+def export_xlsx(request: Request, _staff: StaffDep, form: str = Query("dc_member"),
+                cluster: str | None = Query(None)) -> Response:
+    from openpyxl import Workbook
+
+    chosen, selected = _selection(request, form, cluster)
+    with request.app.state.services.db.session() as session:
+        header, rows = export_rows(session, chosen, selected)
+    book = Workbook()
+    sheet = book.active
+    sheet.title = chosen.short
+    sheet.append(header)
+    for row in rows:
+        sheet.append(row)
+    out = io.BytesIO()
+    book.save(out)
+    return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                    headers={"Content-Disposition": f'attachment; filename="{chosen.id}.xlsx"'})
