@@ -280,8 +280,8 @@ class Engine:
             faq = self._faq(text)
             if faq:
                 return faq + self._current(fs)
-            self.say(f"{problem}\n{item.help or ''}".strip(), self._choices(fs, form, item, 0))
-            return self.prompts
+            self.say(f"⚠️ {problem}")
+            return self._current(fs)
         if item.type == "multi":
             chosen = list(dict.fromkeys([*fs.pending.get("multi", []), *parsed.value]))
             if item.max_choices and len(chosen) > item.max_choices:
@@ -462,7 +462,7 @@ class Engine:
         """For the cluster form: how many submitted member forms answered 有, per practice tool."""
         if fs.form_id != "dc_cluster" or fs.cluster_id is None or "dc_member" not in self.forms:
             return {}
-        cache_key = "_member_counts"
+        cache_key = "_member_counts_cache"
         cached = self.__dict__.get(cache_key)
         if cached is not None:
             return cached
