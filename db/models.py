@@ -3,11 +3,12 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "Base", "Cluster", "Feedback", "FormAnswer", "FormSession", "ProcessedEvent", "UnansweredQuestion", "User", "utcnow",
+    "AuditLog", "Base", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
+    "Notice", "ProcessedEvent", "Subscription", "UnansweredQuestion", "User", "utcnow",
 ]
 
 
@@ -15,8 +16,27 @@ def utcnow() -> datetime:
     return datetime.now(timezone.utc)
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Timezone-aware UTC datetimes on every database (SQLite drops the zone otherwise)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
 class Base(DeclarativeBase):
-    type_annotation_map = {datetime: DateTime(timezone=True)}
+    type_annotation_map = {datetime: UTCDateTime()}
 
 
 class User(Base):
@@ -120,3 +140,104 @@ class FormAnswer(Base):
     item_id: Mapped[str] = mapped_column(String(60))
     value: Mapped[object] = mapped_column(JSON, nullable=True)
     answered_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Milestone(Base):
+    """A dated step of a program (deadline, checkpoint). Seeded from ``knowledge/calendar.yaml``;
+    staff may add or change rows without a deploy (``origin = "staff"`` rows are never
+    overwritten by the seed)."""
+
+    __tablename__ = "milestones"
+
+    id: Mapped[str] = mapped_column(String(60), primary_key=True)
+    program: Mapped[str] = mapped_column(String(20))
+    year: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column()
+    all_day: Mapped[bool] = mapped_column(Boolean, default=False)
+    approximate: Mapped[bool] = mapped_column(Boolean, default=False)
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)
+    remind: Mapped[bool] = mapped_column(Boolean, default=True)
+    what: Mapped[str] = mapped_column(Text, default="")
+    origin: Mapped[str] = mapped_column(String(10), default="seed")
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class Subscription(Base):
+    """Which program (and class) a user follows, and in what role, for reminders and notices."""
+
+    __tablename__ = "subscriptions"
+    __table_args__ = (UniqueConstraint("line_user_id", "program", "class"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    program: Mapped[str] = mapped_column(String(20))
+    class_: Mapped[str] = mapped_column("class", String(2), default="")  # "A", "B" or "" (all / not applicable)
+    role: Mapped[str] = mapped_column(String(10), default="member")  # member | leader | staff
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Notice(Base):
+    """A staff broadcast: what, to whom, when, and how it went."""
+
+    __tablename__ = "notices"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(Text)
+    link_url: Mapped[str | None] = mapped_column(String(1000))
+    link_label: Mapped[str | None] = mapped_column(String(20))
+    audience: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by: Mapped[str] = mapped_column(String(80))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    send_at: Mapped[datetime | None] = mapped_column()
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # scheduled | sending | done | cancelled
+    recipients: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class Delivery(Base):
+    """One message to one recipient, keyed so it is sent at most once.
+
+    ``key`` is e.g. ``reminder:dc112-deadline-a:7d:U…`` or ``notice:12:U…``; the unique index
+    makes a second clock, a restart or a retry unable to create it twice. Rows sent in one
+    multicast share ``batch_key``, which is also the ``X-Line-Retry-Key``: re-sending a batch
+    whose outcome is unknown can never deliver twice.
+    """
+
+    __tablename__ = "deliveries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(200), unique=True)
+    kind: Mapped[str] = mapped_column(String(12), index=True)  # reminder | monthly | notice
+    ref: Mapped[str] = mapped_column(String(80), index=True)  # milestone id, month, or notice id
+    line_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict] = mapped_column(JSON, default=dict)  # the messages to send
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending|sending|sent|failed|blocked
+    batch_key: Mapped[str | None] = mapped_column(String(40), index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class AuditLog(Base):
+    """Who did what, when: every broadcast, reminder run and staff action."""
+
+    __tablename__ = "audit_log"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    actor: Mapped[str] = mapped_column(String(80))
+    action: Mapped[str] = mapped_column(String(40))
+    details: Mapped[dict] = mapped_column(JSON, default=dict)
+
+
+class ClusterKpi(Base):
+    """A cluster's own KPI (自訂績效指標) with its target, reported in monthly check-ins."""
+
+    __tablename__ = "cluster_kpis"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    cluster_id: Mapped[int] = mapped_column(Integer, index=True)
+    name: Mapped[str] = mapped_column(String(60))
+    target: Mapped[float] = mapped_column(Float)
+    unit: Mapped[str] = mapped_column(String(10), default="")
