@@ -76,6 +76,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     if not args.production:
         os.environ.setdefault("DEV_MODE", "1")
         os.environ.setdefault("LINE_API_BASE_URL", f"http://127.0.0.1:{args.port}/dev/line-api")
+        os.environ.setdefault("LINE_DATA_API_BASE_URL", os.environ["LINE_API_BASE_URL"])
         print(f"計畫小幫手 running in dev mode → open http://127.0.0.1:{args.port}/dev/chat", flush=True)
     from bot.settings import ConfigError, get_settings
 

@@ -7,16 +7,20 @@ stand-in (dev mode, tests, benchmarks).
 """
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import Sequence
 
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
+    AsyncMessagingApiBlob,
     Configuration,
     Message,
+    MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
 
@@ -30,9 +34,23 @@ log = logging.getLogger(__name__)
 class LineError(RuntimeError):
     """A LINE API call failed; ``status`` is the HTTP status (0 when no response arrived)."""
 
-    def __init__(self, status: int, message: str) -> None:
+    def __init__(self, status: int, message: str, *, retry_after: float | None = None) -> None:
         super().__init__(f"LINE API {status}: {message}")
         self.status = status
+        self.retry_after = retry_after
+
+    @property
+    def retryable(self) -> bool:
+        """Worth trying again with the same retry key: throttled, server error, or no answer."""
+        return self.status in (0, 429) or self.status >= 500
+
+
+def _retry_after(headers) -> float | None:  # type: ignore[no-untyped-def]
+    try:
+        value = (headers or {}).get("Retry-After") or (headers or {}).get("retry-after")
+        return float(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
 
 
 class LineClient:
@@ -40,6 +58,9 @@ class LineClient:
         config = Configuration(host=settings.line_api_base_url, access_token=settings.line_channel_access_token)
         self._api_client = AsyncApiClient(config)
         self.api = AsyncMessagingApi(self._api_client)
+        blob_config = Configuration(host=settings.line_data_api_base_url, access_token=settings.line_channel_access_token)
+        self._blob_client = AsyncApiClient(blob_config)
+        self.blob = AsyncMessagingApiBlob(self._blob_client)
         self.timeout = settings.line_timeout_seconds
 
     async def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
@@ -62,13 +83,45 @@ class LineClient:
             )
         )
 
+    async def multicast(self, to: Sequence[str], messages: Sequence[Message], *, retry_key: str) -> None:
+        """Send the same messages to up to 500 users; ``retry_key`` makes a resend harmless."""
+        if not 1 <= len(to) <= 500:
+            raise ValueError("multicast takes 1 to 500 recipients")
+        await self._call(
+            self.api.multicast(
+                MulticastRequest(to=list(to), messages=list(messages)),
+                _request_timeout=self.timeout,
+                _headers={"X-Line-Retry-Key": retry_key},
+            )
+        )
+
+    async def show_loading(self, chat_id: str, seconds: int = 20) -> None:
+        """The typing indicator while slow work runs (one-to-one chats only)."""
+        await self._call(
+            self.api.show_loading_animation(
+                ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds), _request_timeout=self.timeout
+            )
+        )
+
     async def _call(self, awaitable) -> None:  # type: ignore[no-untyped-def]
         try:
             await awaitable
         except ApiException as exc:
-            raise LineError(exc.status or 0, str(exc.reason)) from None
-        except (TimeoutError, OSError) as exc:
+            raise LineError(exc.status or 0, str(exc.reason), retry_after=_retry_after(exc.headers)) from None
+        except (TimeoutError, OSError, asyncio.TimeoutError) as exc:
             raise LineError(0, type(exc).__name__) from None
+
+    async def content(self, message_id: str) -> tuple[bytes, str | None]:
+        """The bytes of a user's photo/file (LINE keeps them for a limited time)."""
+        try:
+            response = await self.blob.get_message_content_with_http_info(message_id, _request_timeout=self.timeout)
+        except ApiException as exc:
+            raise LineError(exc.status or 0, str(exc.reason)) from None
+        except (TimeoutError, OSError, asyncio.TimeoutError) as exc:
+            raise LineError(0, type(exc).__name__) from None
+        headers = response.headers or {}
+        return bytes(response.data), headers.get("Content-Type") or headers.get("content-type")
 
     async def close(self) -> None:
         await self._api_client.close()
+        await self._blob_client.close()

@@ -30,6 +30,7 @@ class Services:
     def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None) -> "Services":
         db = Database(settings.database_url)
         db.create_all()
+        _seed_calendar(db)
         assistant = Assistant(kb) if kb is not None else default_assistant()
         return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant)
 
@@ -38,3 +39,11 @@ class Services:
 def default_assistant() -> Assistant:
     """The assistant over the shipped knowledge base; its index is built once per process."""
     return Assistant(default_knowledge())
+
+
+def _seed_calendar(db: Database) -> None:
+    from db import calendar_repo
+    from knowledge.calendar import load_calendar
+
+    with db.session() as session:
+        calendar_repo.seed_calendar(session=session, calendar=load_calendar())

@@ -31,19 +31,27 @@ class Settings(BaseSettings):
     line_channel_secret: str = ""
     line_channel_access_token: str = ""
     line_api_base_url: str = "https://api.line.me"
+    line_data_api_base_url: str = ""  # message content (photos); default: api-data.line.me, or the stand-in in dev mode
     database_url: str = f"sqlite:///{ROOT / 'data' / 'assistant.db'}"
     admin_token: str = ""
     staff_line_ids: str = ""
     line_timeout_seconds: float = 10.0
+    reminder_offset_days: str = "14,7,3,1,0"
+    reminder_hour: int = 9
+    reminder_grace_hours: int = 12
+    monthly_report_day: int = 25
     log_level: str = "INFO"
 
-    @field_validator("line_api_base_url")
+    @field_validator("line_api_base_url", "line_data_api_base_url")
     @classmethod
     def _strip_slash(cls, value: str) -> str:
         return value.rstrip("/")
 
     @model_validator(mode="after")
     def _dev_defaults(self) -> "Settings":
+        if not self.line_data_api_base_url:
+            official = self.line_api_base_url == "https://api.line.me"
+            self.line_data_api_base_url = "https://api-data.line.me" if official else self.line_api_base_url
         if self.dev_mode:
             self.line_channel_secret = self.line_channel_secret or DEV_SECRET
             self.line_channel_access_token = self.line_channel_access_token or DEV_TOKEN
@@ -64,6 +72,11 @@ class Settings(BaseSettings):
                 "Missing configuration: set " + ", ".join(missing) + " (or DEV_MODE=1 for a local run "
                 "with dummy credentials; see README.md → Configuration)."
             )
+
+    @property
+    def reminder_offsets(self) -> tuple[int, ...]:
+        """Days before a milestone on which to remind (0 = the day itself)."""
+        return tuple(sorted({int(d) for d in self.reminder_offset_days.split(",") if d.strip()}, reverse=True))
 
     @property
     def staff_ids(self) -> frozenset[str]:

@@ -117,16 +117,35 @@ async def process_events(events: list[Event], services: Services, line: LineClie
 async def process_event(event: Event, services: Services, line: LineClient) -> None:
     if str(getattr(event, "mode", "active")).lower().endswith("standby"):
         return  # another channel (e.g. a human operator) owns the chat
-    messages = await anyio.to_thread.run_sync(_handle, event, services)
+    messages, deferred = await anyio.to_thread.run_sync(_handle, event, services)
     token = getattr(event, "reply_token", None)
     if messages and token:
         try:
             await line.reply(token, messages)
         except LineError as exc:
             log.warning("reply failed", extra={"status": exc.status})
+    for job, params in deferred:
+        await run_job(job, params, services, line)
 
 
-def _handle(event: Event, services: Services) -> list[Any]:
+async def run_job(job: str, params: dict[str, Any], services: Services, line: LineClient) -> None:
+    """Work a handler asked for after its reply: it may be slow or touch the network."""
+    from bot import notices
+    from db.models import Evidence
+
+    try:
+        if job == "deliver_notice":
+            await notices.deliver_notice(services.db, line, int(params["notice_id"]))
+        elif job == "fetch_evidence":
+            data, content_type = await line.content(str(params["message_id"]))
+            with services.db.session() as session:
+                session.add(Evidence(session_id=int(params["session_id"]), message_id=str(params["message_id"]),
+                                     content_type=content_type, data=data[:10_000_000]))
+    except Exception:  # noqa: BLE001 — logged; the user already has their reply
+        log.exception("deferred job failed", extra={"job": job})
+
+
+def _handle(event: Event, services: Services) -> tuple[list[Any], list[tuple[str, dict[str, Any]]]]:
     """Run the router in one transaction; retried on fresh state if another process raced us.
 
     Across processes, the user's row is locked for the transaction (PostgreSQL) and form
@@ -140,22 +159,22 @@ def _handle(event: Event, services: Services) -> list[Any]:
             if attempt == 2:
                 raise
             log.info("concurrent update, retrying event")
-    return []
+    return [], []
 
 
-def _handle_once(event: Event, services: Services) -> list[Any]:
+def _handle_once(event: Event, services: Services) -> tuple[list[Any], list[tuple[str, dict[str, Any]]]]:
     with services.db.session() as session:
         event_id = getattr(event, "webhook_event_id", None)
         if event_id and not repo.claim_event(session=session, webhook_event_id=event_id):
             log.info("duplicate webhook event ignored")
-            return []
+            return [], []
         ctx = Ctx(event=event, session=session, services=services)
         if ctx.user_id:
             repo.lock_user(session=session, line_user_id=ctx.user_id)
         if isinstance(event, UnfollowEvent) and ctx.user_id:
             repo.set_blocked(session=session, line_user_id=ctx.user_id, blocked=True)
-            return []
+            return [], []
         if ctx.user_id and getattr(event, "type", "") == "follow":
             repo.set_blocked(session=session, line_user_id=ctx.user_id, blocked=False)
         services.router.dispatch(ctx)
-        return ctx.messages
+        return ctx.messages, ctx.deferred

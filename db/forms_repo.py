@@ -7,10 +7,13 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from db.models import Cluster, FormAnswer, FormSession, User, utcnow
+from db.models import Cluster, ClusterKpi, FormAnswer, FormSession, User, utcnow
 
 __all__ = [
+    "add_kpi",
     "answers_of",
+    "checkins",
+    "kpi_snapshot",
     "cluster_by_code",
     "create_cluster",
     "delete_answers",
@@ -100,3 +103,26 @@ def submitted_sessions(*, session: Session, form_id: str, cluster_id: int | None
     if cluster_id is not None:
         stmt = stmt.where(FormSession.cluster_id == cluster_id)
     return list(session.scalars(stmt.order_by(FormSession.submitted_at)))
+
+
+def kpi_snapshot(*, session: Session, cluster_id: int | None) -> list[dict[str, Any]]:
+    """The cluster's own KPIs as a check-in asks them (frozen into the session when it starts)."""
+    if cluster_id is None:
+        return []
+    rows = session.scalars(select(ClusterKpi).where(ClusterKpi.cluster_id == cluster_id).order_by(ClusterKpi.id))
+    return [{"id": f"kpi_{r.id}", "name": r.name, "target": r.target, "unit": r.unit} for r in rows]
+
+
+def checkins(*, session: Session, form_id: str, line_user_id: str, cluster_id: int | None, year: int) -> list[FormSession]:
+    """Submitted check-ins of one cluster (or one user without a cluster) in ``year``, oldest first."""
+    stmt = select(FormSession).where(FormSession.form_id == form_id, FormSession.status == "submitted")
+    stmt = stmt.where(FormSession.cluster_id == cluster_id) if cluster_id else stmt.where(FormSession.line_user_id == line_user_id)
+    rows = [fs for fs in session.scalars(stmt) if str((fs.pending or {}).get("month", "")).startswith(f"{year}-")]
+    return sorted(rows, key=lambda fs: (fs.pending.get("month", ""), fs.id))
+
+
+def add_kpi(*, session: Session, cluster_id: int, name: str, target: float, unit: str = "") -> ClusterKpi:
+    kpi = ClusterKpi(cluster_id=cluster_id, name=name[:60], target=target, unit=unit[:10])
+    session.add(kpi)
+    session.flush()
+    return kpi

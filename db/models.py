@@ -3,11 +3,11 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "AuditLog", "Base", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
+    "AuditLog", "Base", "Evidence", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
     "Notice", "ProcessedEvent", "Subscription", "UnansweredQuestion", "User", "utcnow",
 ]
 
@@ -241,3 +241,16 @@ class ClusterKpi(Base):
     name: Mapped[str] = mapped_column(String(60))
     target: Mapped[float] = mapped_column(Float)
     unit: Mapped[str] = mapped_column(String(10), default="")
+
+
+class Evidence(Base):
+    """A photo sent as evidence during a check-in; the bytes are fetched from LINE after the reply."""
+
+    __tablename__ = "evidence"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_id: Mapped[int] = mapped_column(ForeignKey("form_sessions.id", ondelete="CASCADE"), index=True)
+    message_id: Mapped[str] = mapped_column(String(40), unique=True)
+    content_type: Mapped[str | None] = mapped_column(String(60))
+    data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -27,6 +27,8 @@ class Ctx:
     session: Session
     services: "Services"
     messages: list[Message] = field(default_factory=list)
+    #: Async work to run after the reply is sent (deliver a notice, fetch a photo's bytes).
+    deferred: list[tuple[str, dict[str, Any]]] = field(default_factory=list)
 
     # -- who and what --------------------------------------------------------------------------
 
@@ -95,6 +97,13 @@ class Ctx:
         self.messages.extend(messages)
         if len(self.messages) > MAX_REPLY_MESSAGES:
             raise ValueError(f"a reply holds at most {MAX_REPLY_MESSAGES} messages")
+
+    def defer(self, job: str, params: dict[str, Any]) -> None:
+        self.deferred.append((job, params))
+
+    @property
+    def is_staff(self) -> bool:
+        return self.user_id is not None and self.user_id in self.services.settings.staff_ids
 
     def log_extra(self) -> dict[str, Any]:
         return {"event": type(self.event).__name__}

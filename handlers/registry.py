@@ -1,7 +1,9 @@
 """The one place where handlers are registered, in the order they are tried."""
 from __future__ import annotations
 
-from handlers import dialogs, faq, greeting
+from linebot.v3.webhooks import ImageMessageContent
+
+from handlers import countdown, dialogs, faq, greeting, subscriptions
 from handlers.filters import ADDRESSED, FOLLOW, IN_GROUP, MEDIA, POSTBACK, TEXT, Filter, text_matches
 from handlers.router import Router
 
@@ -11,6 +13,7 @@ __all__ = ["build_router"]
 MENU_WORDS = r"(?:hi|hello|嗨|哈囉|你好|您好|安安|選單|主選單|menu|help|說明|功能|幫助|開始|\?|？)[!！。.~]*"
 FORM_TRIGGER = Filter(lambda c: dialogs.form_for(c.text) is not None, "form_trigger")
 LIVE_FORM = Filter(dialogs.has_live_form, "live_form")
+IMAGE = Filter(lambda c: isinstance(getattr(c.event, "message", None), ImageMessageContent), "image")
 
 
 def build_router() -> Router:
@@ -24,13 +27,20 @@ def build_router() -> Router:
     router.add(POSTBACK("none"), faq.on_none_of_these)
     router.add(POSTBACK("page"), dialogs.on_page)
     router.add(POSTBACK("form"), dialogs.on_form_postback)
+    router.add(POSTBACK("sub"), subscriptions.on_subscribe_step)
     # In groups and rooms, only messages addressed to the assistant are answered.
     router.add(IN_GROUP & ~ADDRESSED, lambda ctx: None)
     # Forms: start or resume one by name, join a cluster, or continue the one in progress.
     router.add(TEXT & ~IN_GROUP & text_matches(dialogs.join_pattern()), dialogs.on_join_cluster)
     router.add(TEXT & ~IN_GROUP & FORM_TRIGGER, dialogs.on_start_form)
     router.add(TEXT & ~IN_GROUP & LIVE_FORM, dialogs.on_form_text)
+    router.add(IMAGE & ~IN_GROUP & LIVE_FORM, dialogs.on_form_image)
     router.add(TEXT & ~IN_GROUP & text_matches(r"繼續|繼續填|繼續填寫"), dialogs.on_resume)
+    # Reminders and the calendar.
+    router.add(TEXT & ~IN_GROUP & text_matches(r"(我要)?訂閱(提醒)?|訂閱截止日提醒"), subscriptions.on_subscribe)
+    router.add(TEXT & ~IN_GROUP & text_matches(r"取消訂閱|取消提醒|不要提醒"), subscriptions.on_unsubscribe)
+    router.add(TEXT & ~IN_GROUP & text_matches(r"我的提醒|我的訂閱|提醒設定"), subscriptions.on_my_reminders)
+    router.add(TEXT & text_matches(countdown.COUNTDOWN), countdown.on_countdown)
     # Typed text.
     router.add(TEXT & text_matches(MENU_WORDS), greeting.on_menu)
     router.add(TEXT, faq.on_question)

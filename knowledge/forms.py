@@ -17,7 +17,8 @@ from knowledge.loader import DATA_DIR, KnowledgeError, Source, read_yaml
 __all__ = ["Consent", "Form", "FormItem", "FormSection", "ItemType", "load_consents", "load_forms", "load_stages"]
 
 ItemType = Literal[
-    "text", "yes_no", "single", "multi", "number", "percent", "phone", "email", "date", "tax_id", "count_pair"
+    "text", "yes_no", "single", "multi", "number", "percent", "phone", "email", "date", "tax_id", "count_pair",
+    "photos",
 ]
 FORMS_DIR = DATA_DIR / "forms"
 
@@ -74,6 +75,17 @@ class FormSection(BaseModel):
     items: tuple[FormItem, ...] = Field(min_length=1)
 
 
+class Target(BaseModel):
+    """A minimum a check-in is measured against: the sum (or latest value) of one item."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    item: str
+    label: str
+    at_least: float
+    unit: str = ""
+    aggregate: Literal["sum", "latest"] = "sum"
+
+
 class Form(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -83,9 +95,25 @@ class Form(BaseModel):
     program: Literal["digital_cluster", "intl_alliance"]
     year: int
     source: Source
-    consent: str
+    consent: str | None  # null: the form collects no personal data (check-ins, staff notices)
     scoring: Literal["oesi"] | None = None
+    on_submit: Literal["store", "checkin_report", "notice"] = "store"
+    dynamic: Literal["cluster_kpis"] | None = None  # items added per session (a cluster's own KPIs)
+    staff_only: bool = False
+    targets: tuple[Target, ...] = ()
+    progress_item: str | None = None  # compared with the calendar's checkpoints (35% by 7/31 …)
     sections: tuple[FormSection, ...] = Field(min_length=1)
+
+    @property
+    def per_month(self) -> bool:
+        """Check-ins are filled once a month: each month is a new session."""
+        return self.on_submit == "checkin_report"
+
+    def with_sections(self, extra: tuple[FormSection, ...]) -> "Form":
+        """This form with session-specific sections inserted before the last one."""
+        if not extra:
+            return self
+        return self.model_copy(update={"sections": self.sections[:-1] + extra + self.sections[-1:]})
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Form":
@@ -130,7 +158,7 @@ def load_forms(directory: Path = FORMS_DIR) -> dict[str, Form]:
             form = Form.model_validate(read_yaml(path.read_text(encoding="utf-8")))
         except (ValidationError, yaml.YAMLError) as exc:
             raise KnowledgeError(f"{path}: {exc}") from exc
-        if form.consent not in consents:
+        if form.consent is not None and form.consent not in consents:
             raise KnowledgeError(f"{path}: unknown consent {form.consent}")
         forms[form.id] = form
     return forms

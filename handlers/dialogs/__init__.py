@@ -20,6 +20,7 @@ __all__ = [
     "FORM_TRIGGERS",
     "has_live_form",
     "on_form_postback",
+    "on_form_image",
     "on_form_text",
     "on_join_cluster",
     "on_page",
@@ -33,6 +34,9 @@ FORM_TRIGGERS: dict[str, str] = {
     "dc_member": r"(我要|開始|填寫?|繼續)?(成員)?(自我評估|自評|自評表|自我評估表|成員基本資料表?|成員自評)(表)?",
     "dc_cluster": r"(我要|開始|填寫?|繼續)?(群聚自評|群聚自我評估表?|群聚現況自我評估表?|建立群聚)",
     "ia_survey": r"(我要|開始|填寫?|繼續)?(聯盟調查|聯盟業者基本資料表?|企業營運現況調查|聯盟問卷)",
+    "checkin": r"(我要|開始|填寫?|回報)?(月報|每月回報|進度回報|群聚月報)",
+    "ia_checkin": r"(我要|開始|填寫?|回報)?(聯盟月報|聯盟進度回報)",
+    "staff_notice": r"/公告|／公告|/notice",
 }
 _JOIN = re.compile(r"^(?:加入群聚|群聚代碼|加入)\s*[:：]?\s*([A-Za-z0-9]{6})$")
 
@@ -52,7 +56,14 @@ def to_messages(prompts: list[Prompt]) -> list[Message]:
 
 
 def _engine(ctx: Ctx) -> Engine:
-    return Engine(ctx.session, ctx.user_id or "", load_forms(), load_consents(), ctx.services.assistant)
+    return Engine(ctx.session, ctx.user_id or "", load_forms(), load_consents(), ctx.services.assistant,
+                  is_staff=ctx.is_staff)
+
+
+def _reply(ctx: Ctx, engine: Engine, prompts: list[Prompt]) -> None:
+    ctx.reply(*to_messages(prompts))
+    for job, params in engine.jobs:
+        ctx.defer(job, params)
 
 
 def _fold(text: str | None) -> str:
@@ -67,6 +78,13 @@ def form_for(text: str | None) -> str | None:
     return None
 
 
+def _alliance_only(ctx: Ctx) -> bool:
+    from db.models import Subscription
+
+    programs = {s.program for s in ctx.session.query(Subscription).filter_by(line_user_id=ctx.user_id)}
+    return programs == {"intl_alliance"}
+
+
 def has_live_form(ctx: Ctx) -> bool:
     if ctx.user_id is None:
         return False
@@ -76,10 +94,13 @@ def has_live_form(ctx: Ctx) -> bool:
 def on_start_form(ctx: Ctx) -> None:
     """Starts (or resumes) the form the user asked for: 自我評估, 群聚自評, 聯盟調查."""
     form_id = form_for(ctx.text)
+    if form_id == "checkin" and ctx.user_id is not None and _alliance_only(ctx):
+        form_id = "ia_checkin"  # alliance members say 「月報」 too
     if ctx.user_id is None or form_id is None:
         ctx.reply(text_message("請在與小幫手的一對一聊天中填寫表單喔。"))
         return
-    ctx.reply(*to_messages(_engine(ctx).start(form_id)))
+    engine = _engine(ctx)
+    _reply(ctx, engine, engine.start(form_id))
 
 
 def on_form_text(ctx: Ctx) -> None:
@@ -87,7 +108,15 @@ def on_form_text(ctx: Ctx) -> None:
     engine = _engine(ctx)
     live = engine.live()
     assert live is not None
-    ctx.reply(*to_messages(engine.handle_text(live, ctx.text or "")))
+    _reply(ctx, engine, engine.handle_text(live, ctx.text or ""))
+
+
+def on_form_image(ctx: Ctx) -> None:
+    """A photo while a form is live: evidence for a check-in."""
+    engine = _engine(ctx)
+    live = engine.live()
+    assert live is not None
+    _reply(ctx, engine, engine.handle_image(live, ctx.event.message.id))  # type: ignore[attr-defined]
 
 
 def on_resume(ctx: Ctx) -> None:

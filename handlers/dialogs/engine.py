@@ -18,15 +18,17 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass, field
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import forms_repo
 from db.models import Cluster, FormSession, User, utcnow
+from knowledge.calendar import TAIPEI
 from handlers.answering import Assistant, Choice
 from knowledge.answers import InvalidAnswer, display, parse_answer
-from knowledge.forms import Consent, Form, FormItem
+from knowledge.forms import Consent, Form, FormItem, FormSection
 from knowledge.scoring import Scorecard, score
 
 __all__ = ["Engine", "Prompt"]
@@ -46,6 +48,14 @@ _COMMANDS = {
     "summary": r"摘要|看摘要|檢視",
 }
 _EDIT = re.compile(r"^(?:修改|改|更正|修正)\s*(?:第)?\s*(\d{1,3})\s*(?:題)?$")
+_NOTICE_AUDIENCES: dict[str, dict[str, Any]] = {
+    "所有好友": {"all": True},
+    "數位群聚A類": {"program": "digital_cluster", "class": "A"},
+    "數位群聚B類": {"program": "digital_cluster", "class": "B"},
+    "國際主題聯盟": {"program": "intl_alliance"},
+    "領導企業": {"role": "leader"},
+    "本月未回報月報的領導企業": {"not_reported": True},
+}
 _QUESTION_HINT = re.compile(r"[?？]$|嗎$|呢$|什麼|幾[天號家點月]|哪[天裡個一些]|多少|怎麼|如何|是否|可不可以|能不能")
 
 
@@ -65,9 +75,29 @@ class Engine:
     forms: dict[str, Form]
     consents: dict[str, Consent]
     assistant: Assistant
+    is_staff: bool = False
+    today: date | None = None  # injected in tests; defaults to today in Asia/Taipei
     prompts: list[Prompt] = field(default_factory=list)
+    jobs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # async work after the reply
 
     # -- entry points ----------------------------------------------------------------------------
+
+    def _form(self, fs: FormSession) -> Form:
+        """The form as this session sees it: plus the cluster's own KPIs for check-ins."""
+        form = self.forms[fs.form_id]
+        kpis = fs.pending.get("kpis") or []
+        if form.dynamic == "cluster_kpis" and kpis:
+            items = tuple(
+                FormItem(id=k["id"], label=f"自訂指標：{k['name']}", type="number", min=0,
+                         ask=f"自訂績效指標「{k['name']}」這個月達成多少{k.get('unit') or ''}？（目標 {k['target']:g}{k.get('unit') or ''}，沒有請回 0）",
+                         unit=k.get("unit") or None)
+                for k in kpis
+            )
+            return form.with_sections((FormSection(id="kpis", title="自訂績效指標（本月）", items=items),))
+        return form
+
+    def _today(self) -> date:
+        return self.today or datetime.now(TAIPEI).date()
 
     def live(self) -> FormSession | None:
         return forms_repo.live_session(session=self.session, line_user_id=self.user_id)
@@ -75,10 +105,19 @@ class Engine:
     def start(self, form_id: str) -> list[Prompt]:
         """Start a form, or pick it up where it was left (paused, reviewing, or submitted)."""
         form = self.forms[form_id]
+        if form.staff_only and not self.is_staff:
+            return [Prompt("這個功能只開放計畫同仁使用喔。")]
         existing = forms_repo.latest_session(
             session=self.session, line_user_id=self.user_id, form_id=form_id,
             statuses=("consent", "active", "paused", "review", "submitted"),
         )
+        month = f"{self._today():%Y-%m}"
+        if existing is not None and form.per_month and existing.pending.get("month") != month:
+            if existing.status != "submitted":
+                existing.status = "cancelled"  # an unfinished check-in of a past month lapses
+            existing = None
+        if existing is not None and form.staff_only and existing.status == "submitted":
+            existing = None  # every /公告 is a new notice
         if existing is not None and existing.status != "submitted":
             other = self.live()
             if other is not None and other.id != existing.id:
@@ -98,10 +137,15 @@ class Engine:
             self._pause(other, quiet=True)
             self.say(f"先幫您暫存「{self.forms[other.form_id].title}」，之後說「繼續」就能接著填。")
         user = self.session.get(User, self.user_id)
+        cluster_id = user.cluster_id if user else None
         fs = forms_repo.start_session(
-            session=self.session, line_user_id=self.user_id, form_id=form_id,
-            cluster_id=user.cluster_id if user else None,
+            session=self.session, line_user_id=self.user_id, form_id=form_id, cluster_id=cluster_id,
+            status="consent" if form.consent else "active",
         )
+        if form.per_month:
+            fs.pending = {"month": month, "kpis": forms_repo.kpi_snapshot(session=self.session, cluster_id=cluster_id)}
+        if form.consent is None:
+            return self._current(fs)
         return self._ask_consent(fs, form)
 
     def reopen(self, form_id: str) -> list[Prompt]:
@@ -122,7 +166,7 @@ class Engine:
 
     def handle_text(self, fs: FormSession, text: str) -> list[Prompt]:
         """A typed message while a form is live: a command, an answer, or a question for the FAQ."""
-        form = self.forms[fs.form_id]
+        form = self._form(fs)
         command = self._command(text)
         if fs.status == "consent":
             return self._consent_reply(fs, form, text, command)
@@ -166,7 +210,29 @@ class Engine:
             return self._current(fs)
         if item.type == "multi" and command == "done":
             return self._finish_multi(fs, form, item)
+        if item.type == "photos":
+            if command == "done":
+                count = len(fs.pending.get("photos", []))
+                forms_repo.save_answer(session=self.session, session_id=fs.id, item_id=item.id, value=count or None)
+                return self._advance(fs, form)
+            faq = self._faq(text)
+            self.say("請直接傳照片給我；傳完請點「完成」，沒有照片請點「略過」。")
+            return faq + self._current(fs)
         return self._answer(fs, form, item, text)
+
+    def handle_image(self, fs: FormSession, message_id: str) -> list[Prompt]:
+        """A photo sent while a form is live: kept as evidence when the question asks for photos."""
+        form = self._form(fs)
+        item = form.items[min(fs.position, len(form.items) - 1)]
+        if fs.status != "active" or item.type != "photos":
+            self.say("收到照片了，不過目前這一題不需要照片喔。")
+            return self.prompts + self._current(fs) if fs.status == "active" else self.prompts
+        photos = [*fs.pending.get("photos", []), message_id][:20]
+        fs.pending = {**fs.pending, "photos": photos}
+        self.jobs.append(("fetch_evidence", {"session_id": fs.id, "message_id": message_id}))
+        self.say(f"已收到第 {len(photos)} 張照片 📷 還有的話繼續傳，傳完請點「完成」。",
+                 (Choice("完成", "say", {"text": "完成"}), Choice("暫停", "say", {"text": "暫停"})))
+        return self.prompts
 
     def handle_page(self, fs: FormSession, page: int) -> list[Prompt]:
         return self._current(fs, page=page)
@@ -174,7 +240,7 @@ class Engine:
     # -- consent -------------------------------------------------------------------------------
 
     def _ask_consent(self, fs: FormSession, form: Form) -> list[Prompt]:
-        consent = self.consents[form.consent]
+        consent = self.consents[form.consent or ""]
         count = len(form.items)
         self.say(
             f"開始填寫「{form.title}」，共 {count} 題，可以分好幾次填完，每題答完就會存檔。\n\n"
@@ -185,7 +251,7 @@ class Engine:
         return self.prompts
 
     def _consent_reply(self, fs: FormSession, form: Form, text: str, command: str | None) -> list[Prompt]:
-        consent = self.consents[form.consent]
+        consent = self.consents[form.consent or ""]
         answer = _fold(text)
         if answer in ("同意", "我同意", "好", "ok", "yes", "可以"):
             fs.consent_at = utcnow()
@@ -209,7 +275,7 @@ class Engine:
     # -- questions -----------------------------------------------------------------------------
 
     def _current(self, fs: FormSession, *, page: int = 0) -> list[Prompt]:
-        form = self.forms[fs.form_id]
+        form = self._form(fs)
         if fs.status == "review":
             return self._summary(fs)
         fs.position = max(0, min(fs.position, len(form.items) - 1))
@@ -262,6 +328,8 @@ class Engine:
             if page < pages - 1:
                 options.append(Choice("更多選項 ▶", "page", {"s": str(fs.id), "p": str(page + 1)}))
             nav = [c for c in nav if c.label != "暫停"] if len(options) + len(nav) > 13 else nav
+        elif item.type == "photos":
+            options = [Choice("完成", "say", {"text": "完成"})]
         elif item.type == "count_pair":
             members = self._member_counts(fs).get(item.member_item or "")
             if members is not None:
@@ -360,7 +428,7 @@ class Engine:
         return self._current(fs)
 
     def _pause(self, fs: FormSession, *, quiet: bool = False) -> list[Prompt]:
-        form = self.forms[fs.form_id]
+        form = self._form(fs)
         if fs.status == "consent":
             self.session.delete(fs)
             if not quiet:
@@ -385,7 +453,7 @@ class Engine:
     # -- review and submit ---------------------------------------------------------------------
 
     def scorecard(self, fs: FormSession) -> Scorecard | None:
-        form = self.forms[fs.form_id]
+        form = self._form(fs)
         if form.scoring != "oesi":
             return None
         answers = forms_repo.answers_of(session=self.session, session_id=fs.id)
@@ -398,9 +466,11 @@ class Engine:
     def _summary(self, fs: FormSession) -> list[Prompt]:
         from handlers.dialogs.summary import summary_card
 
-        form = self.forms[fs.form_id]
+        form = self._form(fs)
         answers = forms_repo.answers_of(session=self.session, session_id=fs.id)
         missing = [i + 1 for i, item in enumerate(form.items) if item.required and answers.get(item.id) is None]
+        if form.on_submit == "notice":
+            return self._notice_preview(fs, answers)
         card = summary_card(form, answers, self.scorecard(fs))
         self.prompts.append(Prompt(card["altText"], flex=card))
         if missing:
@@ -409,6 +479,25 @@ class Engine:
                      self._review_choices(fs, can_submit=False))
         else:
             self.say("以上是您的摘要。確認沒問題請點「送出」；要改某一題請輸入「修改 題號」。", self._review_choices(fs))
+        return self.prompts
+
+    def _notice_preview(self, fs: FormSession, answers: dict[str, Any]) -> list[Prompt]:
+        from bot.audience import describe, resolve
+        from bot.notices import notice_messages
+
+        spec = _NOTICE_AUDIENCES.get(str(answers.get("audience")), {"all": True})
+        if spec.get("not_reported") is True:
+            spec = {"not_reported": f"{self._today():%Y-%m}"}
+        people = resolve(self.session, spec)
+        self.say("以下是公告預覽，對方在 LINE 上會看到：")
+        message = notice_messages(str(answers.get("text") or ""), answers.get("link") or None)[0]
+        if message.type == "flex":
+            self.prompts.append(Prompt(message.alt_text, flex=message.to_dict()))  # type: ignore[attr-defined]
+        else:
+            self.say(message.text)  # type: ignore[attr-defined]
+        self.say(f"對象：{describe(spec)}，共 {len(people.recipients)} 位。確定要發送嗎？",
+                 (Choice("送出", "say", {"text": "送出"}), Choice("修改內容", "say", {"text": "修改 1"}),
+                  Choice("取消", "say", {"text": "取消"})))
         return self.prompts
 
     def _review_choices(self, fs: FormSession, *, can_submit: bool = True) -> tuple[Choice, ...]:
@@ -423,9 +512,48 @@ class Engine:
             return self._summary(fs)
         fs.status = "submitted"
         fs.submitted_at = utcnow()
-        fs.pending = {}
+        keep = {k: fs.pending[k] for k in ("month", "kpis") if k in fs.pending}
+        fs.pending = keep
+        if form.on_submit == "notice":
+            return self._send_notice(fs, answers)
+        if form.on_submit == "checkin_report":
+            self.say(f"已收到 {keep.get('month', '')} 的「{form.title}」，謝謝您！")
+            self.say(self._standing(fs, form))
+            return self.prompts
         self.say(f"已送出「{form.title}」，謝謝您！計畫同仁會收到您的資料。\n"
                  f"送出後在同仁審閱前都還能修改：再說一次「{form.short}」即可。")
+        return self.prompts
+
+    def _standing(self, fs: FormSession, form: Form) -> str:
+        from knowledge.calendar import load_calendar
+        from knowledge.standing import Kpi, standing
+
+        today = self._today()
+        reports = []
+        for other in forms_repo.checkins(session=self.session, form_id=form.id, line_user_id=self.user_id,
+                                         cluster_id=fs.cluster_id, year=today.year):
+            reports.append(forms_repo.answers_of(session=self.session, session_id=other.id))
+        kpis = tuple(Kpi(k["id"], k["name"], float(k["target"]), k.get("unit") or "") for k in fs.pending.get("kpis", []))
+        checkpoints = load_calendar().checkpoints.get(form.program, ())
+        return standing(form, reports, today=today, checkpoints=checkpoints, kpis=kpis).text()
+
+    def _send_notice(self, fs: FormSession, answers: dict[str, Any]) -> list[Prompt]:
+        from bot.audience import AudienceError
+        from bot.notices import NoticeError, create_notice
+
+        spec = _NOTICE_AUDIENCES.get(str(answers.get("audience")), {"all": True})
+        if spec.get("not_reported") is True:
+            spec = {"not_reported": f"{self._today():%Y-%m}"}
+        try:
+            notice, people = create_notice(self.session, text=str(answers.get("text") or ""), audience=spec,
+                                           actor=f"line:{self.user_id[:12]}", link_url=answers.get("link") or None)
+        except (NoticeError, AudienceError) as exc:
+            fs.status = "review"
+            self.say(f"沒辦法送出：{exc}")
+            return self.prompts
+        self.jobs.append(("deliver_notice", {"notice_id": notice.id}))
+        self.say(f"📢 公告 #{notice.id} 已送出給 {len(people.recipients)} 位" +
+                 (f"（另有 {len(people.blocked)} 位已封鎖，不會收到）" if people.blocked else "") + "。")
         return self.prompts
 
     # -- helpers -------------------------------------------------------------------------------

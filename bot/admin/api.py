@@ -1,0 +1,112 @@
+"""The staff JSON API (``/admin/api``, Bearer ``ADMIN_TOKEN``): notices, calendar, check-ins."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
+from pydantic import BaseModel, Field
+from sqlalchemy import select
+
+from bot import notices
+from bot.admin.auth import StaffDep
+from bot.audience import describe
+from db import calendar_repo
+from db.models import AuditLog, Notice
+from knowledge.calendar import TAIPEI
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/admin/api")
+
+
+class BroadcastIn(BaseModel):
+    text: str = Field(max_length=notices.MAX_TEXT)
+    audience: dict[str, Any] | str = "all"
+    link_url: str | None = Field(default=None, max_length=1000)
+    link_label: str | None = Field(default=None, max_length=20)
+    send_at: datetime | None = None
+
+
+class MilestoneIn(BaseModel):
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$", max_length=60)
+    program: str = Field(pattern=r"^(digital_cluster|intl_alliance)$")
+    year: int = Field(ge=100, le=200)
+    title: str = Field(min_length=1, max_length=20)
+    at: datetime
+    what: str = Field(default="", max_length=500)
+    classes: list[str] = []
+    roles: list[str] = ["leader", "member"]
+    remind: bool = True
+    approximate: bool = False
+
+
+def _taipei(moment: datetime | None) -> datetime | None:
+    if moment is None:
+        return None
+    return moment.replace(tzinfo=TAIPEI) if moment.tzinfo is None else moment
+
+
+@router.post("/broadcasts", status_code=201)
+def create_broadcast(body: BroadcastIn, request: Request, background: BackgroundTasks, staff: StaffDep) -> dict[str, Any]:
+    services = request.app.state.services
+    with services.db.session() as session:
+        try:
+            notice, people = notices.create_notice(
+                session, text=body.text, audience=body.audience, actor=staff, link_url=body.link_url,
+                link_label=body.link_label, send_at=_taipei(body.send_at),
+            )
+        except notices.NoticeError as exc:
+            raise HTTPException(422, str(exc)) from None
+        notice_id, status = notice.id, notice.status
+    if status == "sending":
+        background.add_task(notices.deliver_notice, services.db, request.app.state.line, notice_id)
+    return {"id": notice_id, "recipients": len(people.recipients), "blocked": len(people.blocked), "status": status,
+            "audience": describe(body.audience)}
+
+
+@router.get("/broadcasts")
+def list_broadcasts(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
+    with request.app.state.services.db.session() as session:
+        rows = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(100)).all()
+        return [notices.notice_report(session, n) for n in rows]
+
+
+@router.get("/broadcasts/{notice_id}")
+def get_broadcast(notice_id: int, request: Request, _staff: StaffDep) -> dict[str, Any]:
+    with request.app.state.services.db.session() as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None:
+            raise HTTPException(404, "no such notice")
+        return notices.notice_report(session, notice)
+
+
+@router.get("/calendar")
+def get_calendar(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
+    with request.app.state.services.db.session() as session:
+        return [
+            {"id": m.id, "program": m.program, "year": m.year, "title": m.title, "at": m.at.astimezone(TAIPEI).isoformat(),
+             "approximate": m.approximate, "audience": m.audience, "remind": m.remind, "what": m.what, "origin": m.origin}
+            for m in calendar_repo.milestones(session=session)
+        ]
+
+
+@router.put("/calendar/{milestone_id}")
+def put_milestone(milestone_id: str, body: MilestoneIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+    if body.id != milestone_id:
+        raise HTTPException(422, "id in the body must match the URL")
+    with request.app.state.services.db.session() as session:
+        calendar_repo.upsert_milestone(
+            session=session, id=body.id, program=body.program, year=body.year, title=body.title,
+            at=_taipei(body.at), what=body.what, classes=body.classes, roles=body.roles,  # type: ignore[arg-type]
+            remind=body.remind, approximate=body.approximate,
+        )
+        session.add(AuditLog(actor=staff, action="milestone_saved", details={"id": body.id, "at": body.at.isoformat()}))
+    return {"id": body.id, "saved": True}
+
+
+@router.get("/audit")
+def audit(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
+    with request.app.state.services.db.session() as session:
+        rows = session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(200)).all()
+        return [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "details": r.details} for r in rows]

@@ -1,0 +1,180 @@
+"""Sending queued deliveries (reminders, notices) exactly once, in multicast batches.
+
+The queue is the ``deliveries`` table. A run claims pending rows with a conditional update (so
+two clocks never claim the same row), sends each group of identical messages as one multicast of
+at most 500 users with the batch's ``X-Line-Retry-Key``, and records the outcome per row. A
+batch left in ``sending`` by a crash is re-sent later with the same retry key: LINE answers 409
+for a request it already accepted, which counts as delivered — so nothing is sent twice.
+"""
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+import uuid
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+from linebot.v3.messaging import Message
+from sqlalchemy import and_, select, update
+
+from bot.line_client import LineClient, LineError
+from db.engine import Database
+from db.models import Delivery, utcnow
+
+__all__ = ["BATCH", "DeliveryReport", "Deliverer", "message_payload", "queue"]
+
+log = logging.getLogger(__name__)
+
+BATCH = 500  # LINE's multicast limit
+MAX_RUNS = 5  # a batch still failing after this many runs is given up and marked failed
+
+
+@dataclass
+class DeliveryReport:
+    sent: int = 0
+    failed: int = 0
+    calls: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Deliverer:
+    def __init__(
+        self,
+        db: Database,
+        line: LineClient,
+        *,
+        attempts: int = 4,
+        base_delay: float = 0.5,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.db = db
+        self.line = line
+        self.attempts = attempts
+        self.base_delay = base_delay
+        self.sleep = sleep
+
+    async def run(self, *, kind: str | None = None, ref: str | None = None, stale_after: timedelta = timedelta(minutes=10)) -> DeliveryReport:
+        """Send everything pending (optionally of one kind/ref), plus batches orphaned by a crash."""
+        report = DeliveryReport()
+        for batch_key in self._orphaned(kind=kind, ref=ref, older_than=stale_after):
+            await self._send_batch(batch_key, report)
+        while True:
+            batch_key = self._claim(kind=kind, ref=ref)
+            if batch_key is None:
+                return report
+            await self._send_batch(batch_key, report)
+
+    # -- claiming ------------------------------------------------------------------------------
+
+    def _filters(self, kind: str | None, ref: str | None) -> list:  # type: ignore[type-arg]
+        conditions = []
+        if kind:
+            conditions.append(Delivery.kind == kind)
+        if ref:
+            conditions.append(Delivery.ref == ref)
+        return conditions
+
+    def _claim(self, *, kind: str | None, ref: str | None) -> str | None:
+        """Mark up to 500 pending rows with the same payload as ours; None when nothing is left."""
+        with self.db.session() as session:
+            first = session.scalars(
+                select(Delivery).where(Delivery.status == "pending", *self._filters(kind, ref)).order_by(Delivery.id).limit(1)
+            ).first()
+            if first is None:
+                return None
+            candidates = session.scalars(
+                select(Delivery.id)
+                .where(Delivery.status == "pending", Delivery.kind == first.kind, Delivery.ref == first.ref)
+                .order_by(Delivery.id)
+                .limit(BATCH * 4)
+            ).all()
+            rows = session.scalars(select(Delivery).where(Delivery.id.in_(candidates))).all()
+            signature = json.dumps(first.payload, sort_keys=True)
+            ids = [r.id for r in rows if json.dumps(r.payload, sort_keys=True) == signature][:BATCH]
+            batch_key = str(uuid.uuid4())
+            session.execute(
+                update(Delivery)
+                .where(and_(Delivery.id.in_(ids), Delivery.status == "pending"))
+                .values(status="sending", batch_key=batch_key, attempts=Delivery.attempts + 1, sent_at=utcnow())
+            )
+        return batch_key
+
+    def _orphaned(self, *, kind: str | None, ref: str | None, older_than: timedelta) -> list[str]:
+        cutoff = utcnow() - older_than
+        with self.db.session() as session:
+            keys = session.scalars(
+                select(Delivery.batch_key)
+                .where(Delivery.status == "sending", Delivery.sent_at < cutoff, *self._filters(kind, ref))
+                .distinct()
+            ).all()
+        return [k for k in keys if k]
+
+    # -- sending -------------------------------------------------------------------------------
+
+    async def _send_batch(self, batch_key: str, report: DeliveryReport) -> None:
+        with self.db.session() as session:
+            rows = session.scalars(select(Delivery).where(Delivery.batch_key == batch_key, Delivery.status == "sending")).all()
+            if not rows:
+                return
+            to = [r.line_user_id for r in rows]
+            payload = rows[0].payload
+            runs = max(r.attempts for r in rows)
+        messages = [Message.from_dict(m) for m in payload.get("messages", [])]
+        outcome, error = await self._multicast(to, messages, batch_key, report)
+        with self.db.session() as session:
+            if outcome == "sent":
+                values = {"status": "sent", "sent_at": utcnow(), "error": None}
+                report.sent += len(to)
+            elif outcome == "failed" or runs >= MAX_RUNS:
+                values = {"status": "failed", "error": (error or "")[:200]}
+                report.failed += len(to)
+                report.errors.append(error or "")
+            else:  # unknown outcome: stays "sending" and is retried later with the same key
+                values = {"error": (error or "")[:200]}
+            session.execute(update(Delivery).where(Delivery.batch_key == batch_key, Delivery.status == "sending").values(**values))
+
+    async def _multicast(self, to: list[str], messages: list[Message], key: str, report: DeliveryReport) -> tuple[str, str | None]:
+        """``sent``, ``failed`` (permanent) or ``unknown`` (give up for now, retry later)."""
+        delay = self.base_delay
+        error: str | None = None
+        for attempt in range(1, self.attempts + 1):
+            report.calls += 1
+            try:
+                await self.line.multicast(to, messages, retry_key=key)
+                return "sent", None
+            except LineError as exc:
+                if exc.status == 409:  # this retry key was already accepted: delivered
+                    return "sent", None
+                error = str(exc)
+                if not exc.retryable:
+                    log.warning("multicast rejected", extra={"status": exc.status, "recipients": len(to)})
+                    return "failed", error
+                wait = exc.retry_after if exc.retry_after is not None else delay
+                log.info("multicast retry", extra={"status": exc.status, "attempt": attempt, "wait": wait})
+                if attempt < self.attempts:
+                    await self.sleep(wait)
+                    delay *= 2
+        return "unknown", error
+
+
+def message_payload(messages: list[Message]) -> dict:
+    """How a delivery stores its messages (LINE's JSON), so the queue survives restarts."""
+    return {"messages": [m.to_dict() for m in messages]}
+
+
+def queue(session, *, key: str, kind: str, ref: str, line_user_id: str, payload: dict, blocked: bool = False) -> bool:  # type: ignore[no-untyped-def]
+    """Queue one delivery unless its key exists; True when it was new."""
+    from sqlalchemy.exc import IntegrityError
+
+    if session.scalars(select(Delivery.id).where(Delivery.key == key)).first() is not None:
+        return False
+    row = Delivery(key=key, kind=kind, ref=ref, line_user_id=line_user_id, payload=payload,
+                   status="blocked" if blocked else "pending")
+    try:
+        with session.begin_nested():
+            session.add(row)
+    except IntegrityError:
+        return False
+    return True

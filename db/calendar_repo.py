@@ -1,0 +1,59 @@
+"""The calendar in the database: seeded from the YAML, editable by staff."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from db.models import Milestone
+from knowledge.calendar import Calendar, MilestoneSpec
+
+__all__ = ["milestones", "seed_calendar", "upsert_milestone"]
+
+
+def seed_calendar(*, session: Session, calendar: Calendar) -> int:
+    """Insert or refresh the shipped milestones; rows staff created or edited are left alone."""
+    changed = 0
+    for spec in calendar.milestones:
+        row = session.get(Milestone, spec.id)
+        if row is not None and row.origin != "seed":
+            continue
+        if row is None:
+            row = Milestone(id=spec.id, origin="seed")
+            session.add(row)
+        values = _values(spec)
+        if any(getattr(row, k, None) != v for k, v in values.items()):
+            for key, value in values.items():
+                setattr(row, key, value)
+            changed += 1
+    return changed
+
+
+def _values(spec: MilestoneSpec) -> dict:
+    return {
+        "program": spec.program, "year": spec.year, "title": spec.title, "at": spec.at,
+        "all_day": spec.all_day, "approximate": spec.approximate,
+        "audience": {"classes": list(spec.audience.classes), "roles": list(spec.audience.roles)},
+        "remind": spec.remind, "what": spec.what,
+    }
+
+
+def upsert_milestone(
+    *, session: Session, id: str, program: str, year: int, title: str, at: datetime, what: str = "",
+    classes: list[str] | None = None, roles: list[str] | None = None, remind: bool = True, approximate: bool = False,
+) -> Milestone:
+    """Staff add or change a milestone; it is then never overwritten by the shipped calendar."""
+    row = session.get(Milestone, id) or Milestone(id=id)
+    row.program, row.year, row.title, row.at, row.what = program, year, title[:40], at, what
+    row.audience = {"classes": classes or [], "roles": roles or ["leader", "member"]}
+    row.remind, row.approximate, row.origin = remind, approximate, "staff"
+    session.add(row)
+    return row
+
+
+def milestones(*, session: Session, program: str | None = None) -> list[Milestone]:
+    stmt = select(Milestone).order_by(Milestone.at)
+    if program:
+        stmt = stmt.where(Milestone.program == program)
+    return list(session.scalars(stmt))

@@ -1,0 +1,73 @@
+"""The program calendar (``knowledge/calendar.yaml``): milestones, checkpoints, monthly reporting.
+
+Times in the file are Asia/Taipei wall-clock times; they are made timezone-aware here so that
+nothing downstream guesses.
+"""
+from __future__ import annotations
+
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from knowledge.loader import DATA_DIR, KnowledgeError, Source, read_yaml
+
+__all__ = ["TAIPEI", "Calendar", "Checkpoint", "MilestoneSpec", "load_calendar"]
+
+TAIPEI = ZoneInfo("Asia/Taipei")
+
+
+class Audience(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    classes: tuple[Literal["A", "B"], ...] = ()
+    roles: tuple[Literal["leader", "member", "staff"], ...] = ("leader", "member")
+
+
+class MilestoneSpec(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    id: str = Field(pattern=r"^[a-z0-9][a-z0-9-]*$")
+    program: Literal["digital_cluster", "intl_alliance"]
+    year: int
+    title: str = Field(max_length=20)
+    at: datetime
+    all_day: bool = False
+    approximate: bool = False
+    audience: Audience = Audience()
+    remind: bool = True
+    what: str = ""
+    source: Source
+
+    @field_validator("at")
+    @classmethod
+    def _taipei(cls, value: datetime) -> datetime:
+        return value.replace(tzinfo=TAIPEI) if value.tzinfo is None else value.astimezone(TAIPEI)
+
+
+class Checkpoint(BaseModel):
+    month_day: str = Field(pattern=r"^\d{2}-\d{2}$")
+    percent: int = Field(ge=0, le=100)
+    title: str
+
+
+class Calendar(BaseModel):
+    model_config = ConfigDict(extra="ignore")
+    timezone: str = "Asia/Taipei"
+    milestones: tuple[MilestoneSpec, ...]
+    checkpoints: dict[str, tuple[Checkpoint, ...]] = {}
+    monthly_report: dict[str, dict[str, tuple[str, ...]]] = {}
+
+
+@lru_cache(maxsize=2)
+def load_calendar(path: Path = DATA_DIR / "calendar.yaml") -> Calendar:
+    try:
+        calendar = Calendar.model_validate(read_yaml(path.read_text(encoding="utf-8")))
+    except Exception as exc:  # noqa: BLE001 — any defect is reported with the file name
+        raise KnowledgeError(f"{path}: {exc}") from exc
+    ids = [m.id for m in calendar.milestones]
+    if len(ids) != len(set(ids)):
+        raise KnowledgeError(f"{path}: duplicate milestone ids")
+    return calendar
