@@ -1,0 +1,133 @@
+"""月報 by chat, subscriptions, and /公告 for staff."""
+from __future__ import annotations
+
+from datetime import date
+
+from fastapi.testclient import TestClient
+
+from bot.app import create_app
+from bot.services import Services
+from db import forms_repo
+from db.models import Cluster, Evidence, FormSession, Subscription
+from handlers.dialogs import engine as engine_module
+from tests.conftest import Bot, quick_replies, text_of
+from tests.utils import line_events
+
+LEADER = "U" + "d" * 32
+STAFF = "U" + "e" * 32
+
+
+def make_cluster(bot: Bot) -> None:
+    with bot.services.db.session() as session:
+        cluster = Cluster(code="PQRSTU", name="竹山光采群聚", class_="A", type="觀光休閒合作", leader_user_id=LEADER)
+        session.add(cluster)
+        session.flush()
+        forms_repo.add_kpi(session=session, cluster_id=cluster.id, name="體驗遊程人次", target=500, unit="人次")
+        from db import repo
+
+        repo.get_or_create_user(session=session, line_user_id=LEADER).cluster_id = cluster.id
+
+
+def checkin(bot: Bot, answers: list[str]) -> list[dict]:
+    messages = bot.say("月報", user_id=LEADER)
+    assert "第 1/" in text_of(messages), text_of(messages)
+    for answer in answers:
+        messages = bot.say(answer, user_id=LEADER)
+    return messages
+
+
+def test_monthly_checkin_with_a_restart_and_the_standing_report(bot: Bot, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 7, 20))
+    make_cluster(bot)
+    # July: 2 meetings, 1 workshop (digital), 0 visits, progress 30%, KPI 120 — then a restart mid-form.
+    messages = checkin(bot, ["2", "1", "1"])
+    assert "跨群聚交流參訪" in text_of(messages)
+    fresh = Services.build(settings)
+    with TestClient(create_app(settings, services=fresh)) as client:
+        again = Bot(client, bot.standin, fresh)
+        messages = again.say("0", user_id=LEADER)  # visits
+        assert "累計完成" in text_of(messages)
+        for answer in ["30", "120", "略過", "略過", "略過"]:
+            messages = again.say(answer, user_id=LEADER)
+        assert any(m["type"] == "flex" for m in messages) or "送出" in text_of(messages)
+        report = text_of(again.say("送出", user_id=LEADER))
+    # Hand count: meetings 2/4, workshops 1/3, digital 1/1, visits 0/1, KPI 120/500; 7/31 needs 35%, at 30%.
+    assert "群聚討論會議：2次（至少 4次）" in report
+    assert "研習：1場（至少 3場）" in report
+    assert "✅ 其中數位方式研習：1場" in report
+    assert "跨群聚交流參訪還差 1場" in report
+    assert "體驗遊程人次：120人次 / 目標 500人次" in report
+    assert "期中查核（7/31）前要到 35%，還差 5%" in report
+
+
+def test_second_month_accumulates(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    make_cluster(bot)
+    for month, answers in ((6, ["2", "2", "1", "1", "20", "100"]), (7, ["2", "1", "0", "0", "40", "50"])):
+        monkeypatch.setattr(engine_module.Engine, "_today", lambda self, m=month: date(2026, m, 26))
+        checkin(bot, answers + ["略過", "略過", "略過"])
+        report = text_of(bot.say("送出", user_id=LEADER))
+    assert "共 2 次回報" in report
+    assert "✅ 群聚討論會議：4次" in report and "✅ 研習：3場" in report
+    assert "體驗遊程人次：150人次" in report
+    assert "累計工作進度：40%" in report and "還差" not in report.split("需要加把勁")[-1] or "👍" in report
+
+
+def test_photos_are_kept_as_evidence(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 7, 20))
+    make_cluster(bot)
+    messages = checkin(bot, ["1", "1", "0", "0", "10", "5", "略過", "略過"])
+    assert "照片" in text_of(messages)
+    image = line_events.message_event(line_events.MEDIA_MESSAGES["image"], user_id=LEADER)
+    assert "第 1 張" in text_of(bot.send(image))
+    summary = bot.say("完成", user_id=LEADER)
+    assert any(m["type"] == "flex" for m in summary) or "送出" in text_of(summary)
+    with bot.services.db.session() as session:
+        evidence = session.query(Evidence).all()
+        assert len(evidence) == 1 and evidence[0].data and evidence[0].data.startswith(b"\x89PNG")
+
+
+def test_subscribe_by_chat_and_my_reminders(bot: Bot) -> None:
+    user = "U" + "f" * 32
+    first = bot.say("訂閱", user_id=user)
+    a_class = next(i for i in quick_replies(first[0]) if i["action"]["label"] == "數位群聚 A類")
+    roles = bot.tap(a_class, user_id=user)
+    leader = next(i for i in quick_replies(roles[0]) if i["action"]["label"] == "領導企業")
+    done = bot.tap(leader, user_id=user)
+    assert "已訂閱：數位群聚 A類（領導企業）" in text_of(done)
+    assert "數位群聚 A類（領導企業）" in text_of(bot.say("我的提醒", user_id=user))
+    with bot.services.db.session() as session:
+        assert session.query(Subscription).filter_by(line_user_id=user, role="leader", class_="A").count() == 1
+    assert "已取消全部提醒" in text_of(bot.say("取消訂閱", user_id=user))
+
+
+def test_staff_role_needs_a_staff_id(bot: Bot) -> None:
+    user = "U" + "f" * 32
+    reply = bot.tap({"action": {"type": "postback", "data": "v=1&a=sub&p=digital_cluster&c=&r=staff"}}, user_id=user)
+    assert "管理員" in text_of(reply)
+
+
+def test_notice_command_is_only_for_staff(bot: Bot) -> None:
+    assert "只開放計畫同仁" in text_of(bot.say("/公告", user_id=LEADER))
+
+
+def test_staff_compose_preview_confirm_and_send(settings, standin) -> None:  # type: ignore[no-untyped-def]
+    settings.staff_line_ids = STAFF
+    services = Services.build(settings)
+    with TestClient(create_app(settings, services=services)) as client:
+        bot = Bot(client, standin, services)
+        with services.db.session() as session:
+            session.add(Subscription(line_user_id=LEADER, program="digital_cluster", class_="A", role="leader"))
+            from db import repo
+
+            repo.get_or_create_user(session=session, line_user_id=LEADER)
+        bot.say("/公告", user_id=STAFF)
+        bot.say("3/1 下午兩點線上說明會，歡迎參加", user_id=STAFF)
+        audience = bot.say("數位群聚A類", user_id=STAFF)
+        preview = bot.say("略過", user_id=STAFF)
+        assert "預覽" in text_of(preview) and "共 1 位" in text_of(preview)
+        assert standin.calls_to("/message/multicast") == []  # nothing is sent before the confirmation
+        sent = bot.say("送出", user_id=STAFF)
+        assert "已送出給 1 位" in text_of(sent)
+        calls = standin.calls_to("/message/multicast")
+        assert len(calls) == 1 and calls[0].body["to"] == [LEADER]
+        assert audience
