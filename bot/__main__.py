@@ -70,6 +70,29 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_staff_add(args: argparse.Namespace) -> int:
+    """Create or reset a staff console account."""
+    import getpass
+
+    from bot.admin.sessions import hash_password
+    from bot.settings import get_settings
+    from db.engine import Database
+    from db.models import StaffAccount
+
+    password = args.password or getpass.getpass(f"password for {args.username}: ")
+    if len(password) < 10:
+        print("error: use a password of at least 10 characters", file=sys.stderr)
+        return 2
+    db = Database(get_settings().database_url)
+    db.create_all()
+    with db.session() as session:
+        account = session.get(StaffAccount, args.username) or StaffAccount(username=args.username)
+        account.password_hash = hash_password(password)
+        session.add(account)
+    print(f"staff account {args.username} saved")
+    return 0
+
+
 def cmd_serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -106,6 +129,10 @@ def main(argv: list[str] | None = None) -> int:
     unanswered.add_argument("--limit", type=int, default=100)
     unanswered.add_argument("--json", action="store_true")
     unanswered.set_defaults(func=cmd_unanswered)
+    staff = sub.add_parser("staff-add", help="create or reset a staff console account")
+    staff.add_argument("username")
+    staff.add_argument("--password", help="(prompted when omitted)")
+    staff.set_defaults(func=cmd_staff_add)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

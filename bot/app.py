@@ -10,7 +10,7 @@ from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
 from bot import webhook
-from bot.admin import api, exports
+from bot.admin import api, console, exports
 from bot.line_client import LineClient
 from bot.logs import configure_logging
 from bot.services import Services
@@ -40,6 +40,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(webhook.router)
     app.include_router(exports.router)
     app.include_router(api.router)
+    console.install(app)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

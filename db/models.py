@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Larg
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "AuditLog", "Base", "Evidence", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
+    "AuditLog", "Base", "Evidence", "StaffAccount", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
     "Notice", "ProcessedEvent", "Subscription", "UnansweredQuestion", "User", "utcnow",
 ]
 
@@ -253,4 +253,14 @@ class Evidence(Base):
     message_id: Mapped[str] = mapped_column(String(40), unique=True)
     content_type: Mapped[str | None] = mapped_column(String(60))
     data: Mapped[bytes | None] = mapped_column(LargeBinary)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class StaffAccount(Base):
+    """A named staff login for the console (password stored as an scrypt hash)."""
+
+    __tablename__ = "staff_accounts"
+
+    username: Mapped[str] = mapped_column(String(40), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

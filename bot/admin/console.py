@@ -1,0 +1,314 @@
+"""The staff console: server-rendered pages under ``/admin``.
+
+Log in with ``ADMIN_TOKEN`` or a staff account; every page needs a valid session cookie, and
+every form carries the session's CSRF token. Pages: notices (compose → preview as LINE shows
+it → send now or schedule → delivery report), monthly check-in status, the calendar, exports,
+and the questions the assistant could not answer.
+"""
+from __future__ import annotations
+
+import csv
+import hmac
+import io
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, Form, HTTPException, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from sqlalchemy import select
+
+from bot import notices
+from bot.admin import sessions
+from bot.admin.exports import export_rows
+from bot.audience import AudienceError, describe, reported, resolve
+from db import calendar_repo, repo
+from db.models import AuditLog, Cluster, FormSession, Notice, StaffAccount
+from knowledge.calendar import TAIPEI
+from knowledge.forms import load_forms
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/admin", include_in_schema=False)
+templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
+
+AUDIENCES: dict[str, tuple[str, dict[str, Any]]] = {
+    "all": ("所有好友", {"all": True}),
+    "dc": ("數位群聚（全部）", {"program": "digital_cluster"}),
+    "dc_a": ("數位群聚 A類", {"program": "digital_cluster", "class": "A"}),
+    "dc_b": ("數位群聚 B類", {"program": "digital_cluster", "class": "B"}),
+    "ia": ("國際主題聯盟", {"program": "intl_alliance"}),
+    "leaders": ("領導企業", {"role": "leader"}),
+    "not_reported": ("本月尚未回報月報的領導企業", {"not_reported": "this-month"}),
+    "clusters": ("指定群聚（填群聚代碼）", {"clusters": []}),
+}
+
+
+class LoginRequired(Exception):
+    """Raised by pages when there is no valid session; the app turns it into a redirect."""
+
+
+def _secret(request: Request) -> str:
+    return request.app.state.services.settings.admin_token
+
+
+def _db(request: Request):  # type: ignore[no-untyped-def]
+    return request.app.state.services.db
+
+
+def current(request: Request) -> sessions.StaffSession:
+    session = sessions.read(request.cookies.get(sessions.COOKIE), _secret(request))
+    if session is None:
+        raise LoginRequired()
+    return session
+
+
+def _check_csrf(staff: sessions.StaffSession, token: str) -> None:
+    if not hmac.compare_digest(staff.csrf.encode(), (token or "").encode()):
+        raise HTTPException(403, "CSRF token missing or wrong; reload the page and try again")
+
+
+def _page(request: Request, name: str, staff: sessions.StaffSession | None, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"staff": staff, **context})
+
+
+def _this_month() -> str:
+    return f"{datetime.now(TAIPEI):%Y-%m}"
+
+
+def _audience_spec(key: str, clusters: str) -> dict[str, Any]:
+    if key not in AUDIENCES:
+        raise AudienceError("請選擇對象")
+    spec = dict(AUDIENCES[key][1])
+    if key == "not_reported":
+        spec = {"not_reported": _this_month()}
+    if key == "clusters":
+        codes = [c.strip().upper() for c in clusters.replace("，", ",").split(",") if c.strip()]
+        if not codes:
+            raise AudienceError("請填入至少一個群聚代碼")
+        spec = {"clusters": codes}
+    return spec
+
+
+# -- login ---------------------------------------------------------------------------------------
+
+
+@router.get("/login", response_class=HTMLResponse)
+def login_page(request: Request) -> HTMLResponse:
+    return _page(request, "login.html", None, error=None)
+
+
+@router.post("/login")
+def login(request: Request, username: str = Form(""), password: str = Form(""), token: str = Form("")) -> Response:
+    name = None
+    secret = _secret(request)
+    if token and secret and hmac.compare_digest(token.encode(), secret.encode()):
+        name = "admin"
+    elif username and password:
+        with _db(request).session() as session:
+            account = session.get(StaffAccount, username.strip())
+            if account is not None and sessions.verify_password(password, account.password_hash):
+                name = account.username
+    if name is None:
+        return _page(request, "login.html", None, error="帳號密碼或管理權杖不正確。")
+    cookie, _ = sessions.issue(name, secret)
+    with _db(request).session() as session:
+        session.add(AuditLog(actor=name, action="staff_login", details={}))
+    response = RedirectResponse("/admin", status_code=303)
+    response.set_cookie(sessions.COOKIE, cookie, max_age=sessions.LIFETIME_SECONDS, httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", path="/admin")
+    return response
+
+
+@router.post("/logout")
+def logout(request: Request, csrf: str = Form("")) -> Response:
+    staff = current(request)
+    _check_csrf(staff, csrf)
+    response = RedirectResponse("/admin/login", status_code=303)
+    response.delete_cookie(sessions.COOKIE, path="/admin")
+    return response
+
+
+# -- dashboard and notices -----------------------------------------------------------------------
+
+
+@router.get("", response_class=HTMLResponse)
+def dashboard(request: Request) -> HTMLResponse:
+    staff = current(request)
+    with _db(request).session() as session:
+        rows = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(20)).all()
+        reports = [notices.notice_report(session, n) for n in rows]
+    return _page(request, "dashboard.html", staff, notices=reports)
+
+
+@router.get("/notices/new", response_class=HTMLResponse)
+def new_notice(request: Request) -> HTMLResponse:
+    staff = current(request)
+    return _page(request, "notice_new.html", staff, audiences=AUDIENCES, form={}, error=None)
+
+
+@router.post("/notices/preview", response_class=HTMLResponse)
+def preview_notice(
+    request: Request, csrf: str = Form(""), text: str = Form(""), audience: str = Form(""), clusters: str = Form(""),
+    link_url: str = Form(""), link_label: str = Form(""), send_at: str = Form(""),
+) -> HTMLResponse:
+    staff = current(request)
+    _check_csrf(staff, csrf)
+    form = {"text": text, "audience": audience, "clusters": clusters, "link_url": link_url, "link_label": link_label,
+            "send_at": send_at}
+    try:
+        spec = _audience_spec(audience, clusters)
+        if not text.strip():
+            raise AudienceError("請輸入公告內容")
+        if link_url and not link_url.startswith(("https://", "http://")):
+            raise AudienceError("連結網址要以 https:// 開頭")
+        with _db(request).session() as session:
+            people = resolve(session, spec)
+    except AudienceError as exc:
+        return _page(request, "notice_new.html", staff, audiences=AUDIENCES, form=form, error=str(exc))
+    message = notices.notice_messages(text.strip(), link_url or None, link_label or None)[0].to_dict()
+    return _page(request, "notice_preview.html", staff, form=form, message=message, audience_text=describe(spec),
+                 recipients=len(people.recipients), blocked=len(people.blocked))
+
+
+@router.post("/notices")
+async def send_notice(
+    request: Request, csrf: str = Form(""), text: str = Form(""), audience: str = Form(""), clusters: str = Form(""),
+    link_url: str = Form(""), link_label: str = Form(""), send_at: str = Form(""),
+) -> Response:
+    staff = current(request)
+    _check_csrf(staff, csrf)
+    when = None
+    if send_at.strip():
+        try:
+            when = datetime.fromisoformat(send_at.strip()).replace(tzinfo=TAIPEI)
+        except ValueError:
+            raise HTTPException(422, "排程時間格式不正確") from None
+    try:
+        spec = _audience_spec(audience, clusters)
+        with _db(request).session() as session:
+            notice, _ = notices.create_notice(session, text=text, audience=spec, actor=staff.name,
+                                              link_url=link_url or None, link_label=link_label or None, send_at=when)
+            notice_id, status = notice.id, notice.status
+    except (AudienceError, notices.NoticeError) as exc:
+        return _page(request, "notice_new.html", staff, audiences=AUDIENCES,
+                     form={"text": text, "audience": audience, "clusters": clusters, "link_url": link_url,
+                           "link_label": link_label, "send_at": send_at}, error=str(exc))
+    if status == "sending":
+        await notices.deliver_notice(_db(request), request.app.state.line, notice_id)
+    return RedirectResponse(f"/admin/notices/{notice_id}", status_code=303)
+
+
+@router.get("/notices/{notice_id}", response_class=HTMLResponse)
+def notice_page(notice_id: int, request: Request) -> HTMLResponse:
+    staff = current(request)
+    with _db(request).session() as session:
+        notice = session.get(Notice, notice_id)
+        if notice is None:
+            raise HTTPException(404, "沒有這則公告")
+        report = notices.notice_report(session, notice)
+    return _page(request, "notice_report.html", staff, report=report)
+
+
+# -- check-ins, calendar, exports, unanswered ----------------------------------------------------
+
+
+@router.get("/checkins", response_class=HTMLResponse)
+def checkins(request: Request, month: str = "") -> HTMLResponse:
+    staff = current(request)
+    month = month or _this_month()
+    with _db(request).session() as session:
+        done = reported(session, month)
+        clusters = session.scalars(select(Cluster).order_by(Cluster.name)).all()
+        rows = []
+        for cluster in clusters:
+            submitted = cluster.leader_user_id in done
+            latest = None
+            if submitted:
+                fs = session.scalars(select(FormSession).where(
+                    FormSession.line_user_id == cluster.leader_user_id, FormSession.form_id == "checkin",
+                    FormSession.status == "submitted")).all()
+                latest = next((f.submitted_at for f in fs if (f.pending or {}).get("month") == month), None)
+            rows.append({"code": cluster.code, "name": cluster.name, "class": cluster.class_, "type": cluster.type,
+                         "reported": submitted, "at": latest.astimezone(TAIPEI).strftime("%m/%d %H:%M") if latest else ""})
+    return _page(request, "checkins.html", staff, rows=rows, month=month)
+
+
+@router.get("/calendar", response_class=HTMLResponse)
+def calendar_page(request: Request) -> HTMLResponse:
+    staff = current(request)
+    with _db(request).session() as session:
+        rows = [{"id": m.id, "program": m.program, "year": m.year, "title": m.title,
+                 "at": m.at.astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M"), "remind": m.remind, "what": m.what,
+                 "approximate": m.approximate, "classes": ",".join(m.audience.get("classes") or []), "origin": m.origin}
+                for m in calendar_repo.milestones(session=session)]
+    return _page(request, "calendar.html", staff, rows=rows, error=None)
+
+
+@router.post("/calendar")
+def save_milestone(
+    request: Request, csrf: str = Form(""), id: str = Form(""), program: str = Form(""), year: int = Form(0),
+    title: str = Form(""), at: str = Form(""), what: str = Form(""), classes: str = Form(""), remind: str = Form(""),
+) -> Response:
+    staff = current(request)
+    _check_csrf(staff, csrf)
+    try:
+        moment = datetime.fromisoformat(at).replace(tzinfo=TAIPEI)
+        if program not in ("digital_cluster", "intl_alliance") or not id.strip() or not title.strip():
+            raise ValueError("欄位不完整")
+    except ValueError as exc:
+        raise HTTPException(422, f"里程碑資料不正確：{exc}") from None
+    with _db(request).session() as session:
+        calendar_repo.upsert_milestone(session=session, id=id.strip(), program=program, year=year, title=title.strip(),
+                                       at=moment, what=what.strip(), remind=bool(remind),
+                                       classes=[c.strip().upper() for c in classes.split(",") if c.strip()])
+        session.add(AuditLog(actor=staff.name, action="milestone_saved", details={"id": id.strip(), "at": at}))
+    return RedirectResponse("/admin/calendar", status_code=303)
+
+
+@router.get("/exports", response_class=HTMLResponse)
+def exports_page(request: Request) -> HTMLResponse:
+    staff = current(request)
+    forms = {k: v.title for k, v in load_forms().items() if v.on_submit != "notice"}
+    return _page(request, "exports.html", staff, forms=forms)
+
+
+@router.get("/exports/{form_id}.csv")
+def export_csv(form_id: str, request: Request) -> Response:
+    current(request)
+    forms = load_forms()
+    if form_id not in forms:
+        raise HTTPException(404, "沒有這個表單")
+    with _db(request).session() as session:
+        header, rows = export_rows(session, forms[form_id], None)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    return Response(("\ufeff" + buffer.getvalue()).encode(), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{form_id}.csv"'})
+
+
+@router.get("/unanswered", response_class=HTMLResponse)
+def unanswered(request: Request) -> HTMLResponse:
+    staff = current(request)
+    with _db(request).session() as session:
+        rows = [{"at": r.created_at.astimezone(TAIPEI).strftime("%m/%d %H:%M"), "reason": r.reason, "text": r.text,
+                 "candidates": r.candidates} for r in repo.list_unanswered(session=session, limit=200)]
+    return _page(request, "unanswered.html", staff, rows=rows)
+
+
+def install(app) -> None:  # type: ignore[no-untyped-def]
+    """Mount the console and turn a missing session into a redirect to the login page."""
+    from fastapi.responses import RedirectResponse as Redirect
+
+    app.include_router(router)
+
+    @app.exception_handler(LoginRequired)
+    async def _to_login(request: Request, exc: LoginRequired) -> Response:  # noqa: ARG001
+        return Redirect("/admin/login", status_code=303)
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
