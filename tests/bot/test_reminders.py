@@ -148,3 +148,18 @@ def test_month_end_in_taipei_is_not_month_end_in_utc(services, settings, standin
 
     run_at(services, settings, datetime(2024, 1, 31, 20, 0, tzinfo=timezone.utc))  # 2/1 04:00 in Taipei
     assert not any("2月" in t for t in received(standin, LEADER_A))
+
+
+def test_the_clock_tick_queues_and_delivers(services, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    from bot import clock
+
+    async def go() -> None:
+        clock._runtime.update(settings=settings, db=services.db, line=LineClient(settings))
+        try:
+            await clock.tick(taipei(2023, 3, 6, 9, 0))
+        finally:
+            await clock._runtime["line"].close()  # type: ignore[attr-defined]
+            clock._runtime.clear()
+
+    asyncio.run(go())
+    assert any("還有 1 天" in t for t in received(standin, LEADER_A))
