@@ -7,9 +7,7 @@ and the questions the assistant could not answer.
 """
 from __future__ import annotations
 
-import csv
 import hmac
-import io
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -21,7 +19,7 @@ from sqlalchemy import select
 
 from bot import notices
 from bot.admin import sessions
-from bot.admin.exports import export_rows
+from bot.admin.exports import csv_response, export_rows
 from bot.audience import AudienceError, describe, reported, resolve
 from db import calendar_repo, repo
 from db.models import AuditLog, Cluster, FormSession, Notice, StaffAccount
@@ -282,12 +280,7 @@ def export_csv(form_id: str, request: Request) -> Response:
         raise HTTPException(404, "沒有這個表單")
     with _db(request).session() as session:
         header, rows = export_rows(session, forms[form_id], None)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    return Response(("\ufeff" + buffer.getvalue()).encode(), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{form_id}.csv"'})
+    return csv_response(forms[form_id], header, rows)
 
 
 @router.get("/unanswered", response_class=HTMLResponse)

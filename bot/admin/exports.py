@@ -21,7 +21,7 @@ from knowledge.answers import display
 from knowledge.forms import Form, load_forms
 from knowledge.scoring import DIMENSIONS, score
 
-__all__ = ["export_rows", "router"]
+__all__ = ["csv_response", "export_rows", "router", "xlsx_response"]
 
 router = APIRouter(prefix="/admin/api")
 _TAIPEI = ZoneInfo("Asia/Taipei")
@@ -98,36 +98,37 @@ def _selection(request: Request, form_id: str, cluster_code: str | None) -> tupl
     return forms[form_id], cluster
 
 
-@router.get("/self-assessments.csv")
-def export_csv(request: Request, _staff: StaffDep, form: str = Query("dc_member"),
-               cluster: str | None = Query(None)) -> Response:
-    chosen, selected = _selection(request, form, cluster)
-    with request.app.state.services.db.session() as session:
-        header, rows = export_rows(session, chosen, selected)
+def csv_response(form: Form, header: list[str], rows: list[list[Any]]) -> Response:
+    """CSV in UTF-8 with a BOM, which Excel needs to read Chinese headers correctly."""
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
     writer.writerows(rows)
-    body = "\ufeff" + buffer.getvalue()
-    return Response(body.encode("utf-8"), media_type="text/csv; charset=utf-8",
-                    headers={"Content-Disposition": f'attachment; filename="{chosen.id}.csv"'})
+    return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{form.id}.csv"'})
 
 
-@router.get("/self-assessments.xlsx")
-def export_xlsx(request: Request, _staff: StaffDep, form: str = Query("dc_member"),
-                cluster: str | None = Query(None)) -> Response:
+def xlsx_response(form: Form, header: list[str], rows: list[list[Any]]) -> Response:
     from openpyxl import Workbook
 
-    chosen, selected = _selection(request, form, cluster)
-    with request.app.state.services.db.session() as session:
-        header, rows = export_rows(session, chosen, selected)
     book = Workbook()
     sheet = book.active
-    sheet.title = chosen.short
+    sheet.title = form.short
     sheet.append(header)
     for row in rows:
         sheet.append(row)
     out = io.BytesIO()
     book.save(out)
     return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
-                    headers={"Content-Disposition": f'attachment; filename="{chosen.id}.xlsx"'})
+                    headers={"Content-Disposition": f'attachment; filename="{form.id}.xlsx"'})
+
+
+@router.get("/self-assessments.{fmt}")
+def export(fmt: str, request: Request, _staff: StaffDep, form: str = Query("dc_member"),
+           cluster: str | None = Query(None)) -> Response:
+    if fmt not in ("csv", "xlsx"):
+        raise HTTPException(404, "format must be csv or xlsx")
+    chosen, selected = _selection(request, form, cluster)
+    with request.app.state.services.db.session() as session:
+        header, rows = export_rows(session, chosen, selected)
+    return (csv_response if fmt == "csv" else xlsx_response)(chosen, header, rows)
