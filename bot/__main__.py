@@ -53,8 +53,9 @@ def cmd_unanswered(args: argparse.Namespace) -> int:
     from db import repo
     from db.engine import Database
 
-    db = Database(get_settings().database_url)
-    db.create_all()
+    settings = get_settings()
+    db = Database(settings.database_url)
+    db.ready(dev_mode=settings.dev_mode)
     with db.session() as session:
         rows = repo.list_unanswered(session=session, limit=args.limit)
         if args.json:
@@ -83,8 +84,9 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     if len(password) < 10:
         print("error: use a password of at least 10 characters", file=sys.stderr)
         return 2
-    db = Database(get_settings().database_url)
-    db.create_all()
+    settings = get_settings()
+    db = Database(settings.database_url)
+    db.ready(dev_mode=settings.dev_mode)
     with db.session() as session:
         account = session.get(StaffAccount, args.username) or StaffAccount(username=args.username)
         account.password_hash = hash_password(password)
@@ -103,12 +105,27 @@ def cmd_serve(args: argparse.Namespace) -> int:
         print(f"計畫小幫手 running in dev mode → open http://127.0.0.1:{args.port}/dev/chat", flush=True)
     from bot.settings import ConfigError, get_settings
 
+    from db.engine import Database
+    from db.migrate import SchemaOutOfDate
+
     try:
-        get_settings().check_production()
-    except ConfigError as exc:
+        settings = get_settings()
+        settings.check_production()
+        Database(settings.database_url).ready(dev_mode=settings.dev_mode)
+    except (ConfigError, SchemaOutOfDate) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
     uvicorn.run("bot.app:app", host=args.host, port=args.port, workers=args.workers, log_level="info")
+    return 0
+
+
+def cmd_migrate(args: argparse.Namespace) -> int:
+    """``alembic upgrade head`` with the app's settings."""
+    from bot.settings import get_settings
+    from db.engine import Database
+
+    Database(get_settings().database_url).migrate()
+    print("database schema is up to date")
     return 0
 
 
@@ -133,6 +150,8 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("username")
     staff.add_argument("--password", help="(prompted when omitted)")
     staff.set_defaults(func=cmd_staff_add)
+    migrate = sub.add_parser("migrate", help="bring the database schema up to date (alembic upgrade head)")
+    migrate.set_defaults(func=cmd_migrate)
     args = parser.parse_args(argv)
     return int(args.func(args))
 

@@ -28,7 +28,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.services = services or Services.build(settings)
+        from db.migrate import SchemaOutOfDate
+
+        try:
+            app.state.services = services or Services.build(settings)
+        except SchemaOutOfDate as exc:
+            log.error("%s", exc)
+            raise SystemExit(3) from None
         app.state.line = LineClient(settings)
         log.info("assistant started", extra={"dev_mode": settings.dev_mode})
         try:

@@ -46,7 +46,7 @@ def prepare(settings: Settings) -> Database:
     from knowledge.calendar import load_calendar
 
     db = Database(settings.database_url)
-    db.create_all()
+    db.ready(dev_mode=settings.dev_mode)
     with db.session() as session:
         calendar_repo.seed_calendar(session=session, calendar=load_calendar())
     return db
@@ -82,12 +82,14 @@ async def serve(settings: Settings) -> None:
 def main() -> int:
     settings = get_settings()
     configure_logging(settings.log_level)
+    from db.migrate import SchemaOutOfDate
+
     try:
         settings.check_production()
-    except ConfigError as exc:
+        asyncio.run(serve(settings))
+    except (ConfigError, SchemaOutOfDate) as exc:
         print(f"error: {exc}")
         return 2
-    asyncio.run(serve(settings))
     return 0
 
 

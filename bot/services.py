@@ -29,7 +29,7 @@ class Services:
     @classmethod
     def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None) -> "Services":
         db = Database(settings.database_url)
-        db.create_all()
+        db.ready(dev_mode=settings.dev_mode)
         _seed_calendar(db)
         assistant = Assistant(kb) if kb is not None else default_assistant()
         return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant)

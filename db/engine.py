@@ -28,10 +28,24 @@ class Database:
             self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
-    def create_all(self) -> None:
-        from db.models import Base
+    def migrate(self) -> None:
+        """Bring the schema to the code's head (dev mode, tests, the release step)."""
+        from db.migrate import upgrade
 
-        Base.metadata.create_all(self.engine)
+        upgrade(self.engine)
+
+    def ready(self, *, dev_mode: bool) -> None:
+        """Dev mode migrates by itself; production only checks (migrating is the release step)."""
+        if dev_mode:
+            self.migrate()
+        else:
+            self.check_schema()
+
+    def check_schema(self) -> None:
+        """Raise :class:`db.migrate.SchemaOutOfDate` unless the schema is at head."""
+        from db.migrate import check
+
+        check(self.engine)
 
     @contextmanager
     def session(self) -> Iterator[Session]:

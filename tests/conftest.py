@@ -32,18 +32,41 @@ def standin() -> Iterator[LineStandin]:
         yield fake
 
 
+@pytest.fixture(scope="session")
+def migrated(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A database at the migration head, made once: a template SQLite file, or CI's PostgreSQL."""
+    from db.engine import Database
+
+    url = os.environ.get("DATABASE_URL") or f"sqlite:///{tmp_path_factory.mktemp('template') / 'template.db'}"
+    db = Database(url)
+    if not url.startswith("sqlite"):
+        with db.engine.begin() as connection:
+            Base.metadata.drop_all(connection)
+            connection.exec_driver_sql("DROP TABLE IF EXISTS alembic_version")
+            connection.exec_driver_sql("DROP TABLE IF EXISTS apscheduler_jobs")
+    db.migrate()
+    db.dispose()
+    return url
+
+
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    url = os.environ.get("DATABASE_URL")
-    if not url:
-        yield f"sqlite:///{tmp_path / 'test.db'}"
+def database_url(migrated: str, tmp_path: Path) -> Iterator[str]:
+    """A fresh, migrated database per test: a copy of the template file, or emptied tables."""
+    if migrated.startswith("sqlite"):
+        import shutil
+
+        copy = tmp_path / "test.db"
+        shutil.copy(migrated.split("///", 1)[1], copy)
+        yield f"sqlite:///{copy}"
         return
     from sqlalchemy import create_engine
 
-    engine = create_engine(url)
-    Base.metadata.drop_all(engine)
+    engine = create_engine(migrated)
+    with engine.begin() as connection:
+        tables = ", ".join(f'"{t.name}"' for t in Base.metadata.sorted_tables)
+        connection.exec_driver_sql(f"TRUNCATE {tables} RESTART IDENTITY CASCADE")
     engine.dispose()
-    yield url
+    yield migrated
 
 
 @pytest.fixture

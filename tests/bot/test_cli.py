@@ -55,7 +55,7 @@ def test_unanswered_lists_fallback_questions(tmp_path: Path) -> None:
 
     url = f"sqlite:///{tmp_path / 'u.db'}"
     db = Database(Settings(_env_file=None, database_url=url).database_url)
-    db.create_all()
+    db.migrate()
     with db.session() as session:
         repo.record_unanswered(session=session, line_user_id="U1", text="勞保怎麼算", reason="fallback",
                                candidates=[["dc-funding", 12.0]])

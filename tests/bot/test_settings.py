@@ -18,7 +18,9 @@ def test_dev_mode_runs_on_dummy_credentials() -> None:
     assert settings.line_channel_secret and settings.line_channel_access_token and settings.admin_token
 
 
-def test_default_database_is_a_local_sqlite_file() -> None:
+def test_default_database_is_a_local_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    monkeypatch.delenv("LINE_API_BASE_URL", raising=False)
     assert Settings(_env_file=None).database_url.startswith("sqlite:///")
     assert Settings(_env_file=None).line_api_base_url == "https://api.line.me"
 
