@@ -19,7 +19,8 @@ from datetime import timedelta
 from linebot.v3.messaging import Message
 from sqlalchemy import and_, select, update
 
-from bot.line_client import LineClient, LineError
+from bot.line_client import LineClient
+from bot.retry import with_retries
 from db.engine import Database
 from db.models import Delivery, utcnow
 
@@ -137,26 +138,17 @@ class Deliverer:
 
     async def _multicast(self, to: list[str], messages: list[Message], key: str, report: DeliveryReport) -> tuple[str, str | None]:
         """``sent``, ``failed`` (permanent) or ``unknown`` (give up for now, retry later)."""
-        delay = self.base_delay
-        error: str | None = None
-        for attempt in range(1, self.attempts + 1):
+
+        def count() -> None:
             report.calls += 1
-            try:
-                await self.line.multicast(to, messages, retry_key=key)
-                return "sent", None
-            except LineError as exc:
-                if exc.status == 409:  # this retry key was already accepted: delivered
-                    return "sent", None
-                error = str(exc)
-                if not exc.retryable:
-                    log.warning("multicast rejected", extra={"status": exc.status, "recipients": len(to)})
-                    return "failed", error
-                wait = exc.retry_after if exc.retry_after is not None else delay
-                log.info("multicast retry", extra={"status": exc.status, "attempt": attempt, "wait": wait})
-                if attempt < self.attempts:
-                    await self.sleep(wait)
-                    delay *= 2
-        return "unknown", error
+
+        outcome, error = await with_retries(
+            lambda: self.line.multicast(to, messages, retry_key=key),
+            attempts=self.attempts, base_delay=self.base_delay, sleep=self.sleep, on_try=count,
+        )
+        if outcome != "sent":
+            log.warning("multicast not delivered", extra={"outcome": outcome, "recipients": len(to)})
+        return outcome, error
 
 
 def message_payload(messages: list[Message]) -> dict:

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from db.engine import Database
 from handlers.answering import Assistant
@@ -25,6 +26,10 @@ class Services:
     kb: KnowledgeBase
     assistant: Assistant
     router: Router = field(default_factory=build_router)
+    rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+
+    def __post_init__(self) -> None:
+        self.rate_limiter.limit = self.settings.rate_limit_per_minute
 
     @classmethod
     def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None) -> "Services":

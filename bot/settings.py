@@ -40,6 +40,7 @@ class Settings(BaseSettings):
     reminder_hour: int = 9
     reminder_grace_hours: int = 12
     monthly_report_day: int = 25
+    rate_limit_per_minute: int = 60
     log_level: str = "INFO"
 
     @field_validator("line_api_base_url", "line_data_api_base_url")
@@ -59,8 +60,15 @@ class Settings(BaseSettings):
         return self
 
     def check_production(self) -> None:
-        """Raise :class:`ConfigError` when a secret needed in production is missing."""
+        """Raise :class:`ConfigError` when a secret needed in production is missing.
+
+        Dev mode (dummy secrets, /dev pages) cannot be combined with the real LINE API: a
+        production deployment that sets DEV_MODE by mistake refuses to start.
+        """
         if self.dev_mode:
+            if self.line_api_base_url.rstrip("/") in ("https://api.line.me", "https://api.line.me/"):
+                raise ConfigError("DEV_MODE is for local runs against the built-in LINE stand-in; it cannot be "
+                                  "used with the real LINE API (unset DEV_MODE, or set LINE_API_BASE_URL to a stand-in).")
             return
         missing = [
             name.upper()

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import uuid
 import weakref
 from typing import Any
 
@@ -62,6 +63,9 @@ def parse_events(body: bytes) -> list[Event]:
 async def callback(request: Request, background: BackgroundTasks) -> JSONResponse:
     services: Services = request.app.state.services
     signature = request.headers.get("x-line-signature")
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        return JSONResponse({"detail": "payload too large"}, status_code=413)
     body = await request.body()
     if len(body) > MAX_BODY_BYTES:
         return JSONResponse({"detail": "payload too large"}, status_code=413)
@@ -114,18 +118,78 @@ async def process_events(events: list[Event], services: Services, line: LineClie
                     pass
 
 
+SLOW_DOWN = "您傳訊息的速度有點快，請稍等一分鐘再問我 🙏"
+
+
 async def process_event(event: Event, services: Services, line: LineClient) -> None:
     if str(getattr(event, "mode", "active")).lower().endswith("standby"):
         return  # another channel (e.g. a human operator) owns the chat
-    messages, deferred = await anyio.to_thread.run_sync(_handle, event, services)
+    user = getattr(getattr(event, "source", None), "user_id", None)
+    token = getattr(event, "reply_token", None)
+    if user and token:
+        verdict = services.rate_limiter.check(user)
+        if verdict == "warn":
+            try:
+                await line.reply(token, [TextMessage(text=SLOW_DOWN)])
+            except LineError:
+                pass
+        if verdict != "ok":
+            log.info("rate limited", extra={"verdict": verdict})
+            return
+    loading = _loading_indicator(event, line)
+    try:
+        messages, deferred = await anyio.to_thread.run_sync(_handle, event, services)
+    finally:
+        loading.cancel()
     token = getattr(event, "reply_token", None)
     if messages and token:
-        try:
-            await line.reply(token, messages)
-        except LineError as exc:
-            log.warning("reply failed", extra={"status": exc.status})
+        await _reply_or_push(event, token, messages, services, line)
     for job, params in deferred:
         await run_job(job, params, services, line)
+
+
+LOADING_AFTER_SECONDS = 1.0
+
+
+def _loading_indicator(event: Event, line: LineClient) -> asyncio.Task[None]:
+    """Show LINE's typing animation if handling a user's message turns out to be slow."""
+    source = getattr(event, "source", None)
+    chat = getattr(source, "user_id", None) if getattr(source, "type", "") == "user" else None
+
+    async def later() -> None:
+        await asyncio.sleep(LOADING_AFTER_SECONDS)
+        if chat:
+            try:
+                await line.show_loading(chat)
+            except LineError:
+                pass
+
+    return asyncio.create_task(later())
+
+
+async def _reply_or_push(event: Event, token: str, messages: list[Any], services: Services, line: LineClient) -> None:
+    """Reply; if LINE rejects the token (expired, used) or never answers, push instead.
+
+    The push carries a retry key derived from the event id, so a retried push cannot arrive twice.
+    """
+    from bot.retry import with_retries
+    from db.models import AuditLog
+
+    try:
+        await line.reply(token, messages)
+        return
+    except LineError as exc:
+        reason = f"reply {exc.status}"
+    source = getattr(event, "source", None)
+    chat = getattr(source, "group_id", None) or getattr(source, "room_id", None) or getattr(source, "user_id", None)
+    outcome, error = "failed", "no chat to push to"
+    if chat:
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{getattr(event, 'webhook_event_id', '') or token}"))
+        outcome, error = await with_retries(lambda: line.push(chat, messages, retry_key=key))
+    log.warning("reply fell back to push", extra={"reason": reason, "outcome": outcome})
+    with services.db.session() as session:
+        session.add(AuditLog(actor="system", action="reply_fallback",
+                             details={"reason": reason, "outcome": outcome, "error": (error or "")[:200]}))
 
 
 async def run_job(job: str, params: dict[str, Any], services: Services, line: LineClient) -> None:

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from linebot.v3.webhooks import ImageMessageContent
 
-from handlers import countdown, dialogs, faq, greeting, subscriptions
+from handlers import countdown, dialogs, faq, greeting, privacy, subscriptions
 from handlers.filters import ADDRESSED, FOLLOW, IN_GROUP, MEDIA, POSTBACK, TEXT, Filter, text_matches
 from handlers.router import Router
 
@@ -28,8 +28,12 @@ def build_router() -> Router:
     router.add(POSTBACK("page"), dialogs.on_page)
     router.add(POSTBACK("form"), dialogs.on_form_postback)
     router.add(POSTBACK("sub"), subscriptions.on_subscribe_step)
+    router.add(POSTBACK("erase"), privacy.on_erase_confirmed)
     # In groups and rooms, only messages addressed to the assistant are answered.
     router.add(IN_GROUP & ~ADDRESSED, lambda ctx: None)
+    # Personal-data rights come before everything else a user might be in the middle of.
+    router.add(TEXT & ~IN_GROUP & text_matches(r"我的資料|查看我的資料|我的個資"), privacy.on_my_data)
+    router.add(TEXT & ~IN_GROUP & text_matches(r"刪除我的資料|刪除我的個資|刪除資料|刪除個資"), privacy.on_erase_request)
     # Forms: start or resume one by name, join a cluster, or continue the one in progress.
     router.add(TEXT & ~IN_GROUP & text_matches(dialogs.join_pattern()), dialogs.on_join_cluster)
     router.add(TEXT & ~IN_GROUP & FORM_TRIGGER, dialogs.on_start_form)

@@ -76,6 +76,7 @@ class LineStandin:
         #: Scripted responses for the next calls to a path suffix, e.g. ``[(429, {"Retry-After": "1"})]``.
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self.recipients_seen = 0
+        self._accepted_keys: set[str] = set()
         self.app = self._build()
 
     # -- inspection (tests, dev page) ---------------------------------------------------------
@@ -91,6 +92,8 @@ class LineStandin:
         with self._lock:
             self.calls.clear()
             self.recipients_seen = 0
+            self._accepted_keys.clear()
+            self.failures.clear()
 
     def fail_next(self, suffix: str, status: int, headers: dict[str, str] | None = None, times: int = 1) -> None:
         self.failures.setdefault(suffix, []).extend([(status, headers or {})] * times)
@@ -121,8 +124,14 @@ class LineStandin:
                 if problem:
                     return _error("The request body has 1 error(s)", details=[{"message": problem}])
             headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-line")}
-            call = Call(next(standin._seq), request.method, path, body, headers)
+            retry_key = headers.get("x-line-retry-key")
             with standin._lock:
+                if retry_key and retry_key in standin._accepted_keys:
+                    # LINE: a request with this retry key was already accepted; nothing is sent again.
+                    return JSONResponse({"message": "The retry key is already accepted"}, status_code=409)
+                if retry_key:
+                    standin._accepted_keys.add(retry_key)
+                call = Call(next(standin._seq), request.method, path, body, headers)
                 standin.calls.append(call)
             return call, body
 

@@ -13,9 +13,14 @@ def test_production_requires_real_secrets() -> None:
 
 
 def test_dev_mode_runs_on_dummy_credentials() -> None:
-    settings = Settings(_env_file=None, dev_mode=True)
+    settings = Settings(_env_file=None, dev_mode=True, line_api_base_url="http://127.0.0.1:8000/dev/line-api")
     settings.check_production()
     assert settings.line_channel_secret and settings.line_channel_access_token and settings.admin_token
+
+
+def test_dev_mode_cannot_be_enabled_against_the_real_line_api() -> None:
+    with pytest.raises(ConfigError, match="DEV_MODE"):
+        create_app(Settings(_env_file=None, dev_mode=True))
 
 
 def test_default_database_is_a_local_sqlite_file(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -122,3 +122,43 @@ def test_everything_sent_conforms_to_the_messaging_api_spec(bot: Bot) -> None:
             for item in items:
                 assert len(item["action"]["label"]) <= 20
                 assert len(item["action"].get("data", "")) <= 300
+
+
+def test_rejected_reply_token_falls_back_to_push_once(bot: Bot) -> None:
+    bot.standin.fail_next("/message/reply", 400)
+    event = line_events.text_event("B類截止是哪天？")
+    bot.post(event)
+    pushes = bot.standin.calls_to("/message/push")
+    assert len(pushes) == 1
+    assert pushes[0].body["to"] == event["source"]["userId"]
+    assert "2月22日" in pushes[0].body["messages"][0]["text"]
+    assert pushes[0].headers.get("x-line-retry-key")
+
+
+def test_push_fallback_retries_server_errors(bot: Bot) -> None:
+    bot.standin.fail_next("/message/reply", 400)
+    bot.standin.fail_next("/message/push", 500)
+    bot.post(line_events.text_event("B類截止是哪天？"))
+    assert len(bot.standin.calls_to("/message/push")) == 1
+
+
+def test_unfollow_stops_and_follow_restores(bot: Bot) -> None:
+    from db.models import User
+
+    user = "U" + "9" * 32
+    bot.post(line_events.follow_event(user))
+    bot.post(line_events.unfollow_event(user))
+    with bot.services.db.session() as session:
+        assert session.get(User, user).blocked is True  # type: ignore[union-attr]
+    bot.post(line_events.follow_event(user))
+    with bot.services.db.session() as session:
+        assert session.get(User, user).blocked is False  # type: ignore[union-attr]
+
+
+def test_events_of_one_payload_are_handled_in_timestamp_order(bot: Bot) -> None:
+    first = line_events.text_event("A類截止是哪天？")
+    second = line_events.text_event("那B類呢？")
+    first["timestamp"], second["timestamp"] = 2_000, 3_000
+    bot.post(second, first)  # delivered out of order
+    texts = [c.body["messages"][0]["text"] for c in bot.standin.replies()]
+    assert "3月7日" in texts[0] and "2月22日" in texts[1]
