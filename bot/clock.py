@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 from bot.line_client import LineClient
 from bot.logs import configure_logging
@@ -38,7 +38,9 @@ async def tick(now: datetime | None = None) -> None:
     await reminders.run(db, line, settings, now)
     for notice_id in notice_ids:
         await notices.deliver_notice(db, line, notice_id)
-    await Deliverer(db, line).run()
+    await Deliverer(db, line).run(stale_after=timedelta(seconds=settings.delivery_stale_seconds))
+    with db.session() as session:
+        notices.settle(session)
 
 
 def prepare(settings: Settings) -> Database:

@@ -18,10 +18,14 @@ from bot.delivery import Deliverer, message_payload, queue
 from bot.line_client import LineClient
 from db.engine import Database
 from db.models import AuditLog, Delivery, Notice, utcnow
+from knowledge.calendar import TAIPEI
 
-__all__ = ["NoticeError", "create_notice", "deliver_notice", "dispatch_due", "notice_messages", "notice_report"]
+__all__ = [
+    "NoticeError", "create_notice", "deliver_notice", "dispatch_due", "notice_messages", "notice_report", "settle",
+]
 
 MAX_TEXT = 2000
+STATUS_TEXT = {"scheduled": "已排程", "sending": "發送中", "done": "已完成", "cancelled": "已取消"}
 
 
 class NoticeError(ValueError):
@@ -117,8 +121,18 @@ def notice_report(session: Session, notice: Notice) -> dict[str, Any]:
     ).all())
     return {
         "id": notice.id, "text": notice.text, "audience": notice.audience, "audience_text": describe(notice.audience),
-        "status": notice.status, "created_by": notice.created_by, "created_at": notice.created_at.isoformat(),
-        "send_at": notice.send_at.isoformat() if notice.send_at else None, "recipients": notice.recipients,
+        "status": notice.status, "status_text": STATUS_TEXT.get(notice.status, notice.status),
+        "created_by": notice.created_by, "created_at": notice.created_at.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M"),
+        "send_at": notice.send_at.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if notice.send_at else None, "recipients": notice.recipients,
         "sent": counts.get("sent", 0), "failed": counts.get("failed", 0), "blocked": counts.get("blocked", 0),
         "pending": counts.get("pending", 0) + counts.get("sending", 0),
     }
+
+
+def settle(session: Session) -> None:
+    """Mark notices done once none of their deliveries is still pending (after a crash, too)."""
+    for notice in session.scalars(select(Notice).where(Notice.status == "sending")):
+        pending = session.scalar(select(func.count()).select_from(Delivery).where(
+            Delivery.kind == "notice", Delivery.ref == str(notice.id), Delivery.status.in_(("pending", "sending"))))
+        if not pending:
+            notice.status = "done"

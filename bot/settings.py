@@ -41,6 +41,7 @@ class Settings(BaseSettings):
     reminder_grace_hours: int = 12
     monthly_report_day: int = 25
     rate_limit_per_minute: int = 60
+    delivery_stale_seconds: int = 60  # a batch left "sending" this long (a crashed run) is re-sent, same retry key
     log_level: str = "INFO"
 
     @field_validator("line_api_base_url", "line_data_api_base_url")

@@ -1,0 +1,143 @@
+"""SIGKILL the web process in the middle of a form and the clock in the middle of a broadcast:
+after a restart nothing entered is lost and nothing is sent twice."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import insert
+
+from bot.dev.threaded import free_port
+from db.engine import Database
+from db.models import FormAnswer, FormSession, Notice, User
+from tests.conftest import SECRET
+from tests.utils import line_events
+
+ROOT = Path(__file__).resolve().parents[1]
+USER = "U" + "c" * 31 + "1"
+
+
+def _env(database_url: str, standin_url: str, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "DEV_MODE", "ADMIN_TOKEN"))}
+    env.update(DATABASE_URL=database_url, LINE_API_BASE_URL=standin_url, LINE_CHANNEL_SECRET=SECRET,
+               LINE_CHANNEL_ACCESS_TOKEN="crash-test-token", ADMIN_TOKEN="crash-admin-token", **extra)
+    return env
+
+
+class Web:
+    def __init__(self, env: dict[str, str]) -> None:
+        self.port = free_port()
+        self.env = env
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "bot.app:app", "--host", "127.0.0.1", "--port", str(self.port)],
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        deadline = time.time() + 30
+        while time.time() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
+                    return
+            except httpx.HTTPError:
+                time.sleep(0.1)
+        raise RuntimeError("web process did not start")
+
+    def kill(self) -> None:
+        assert self.proc is not None
+        self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait(timeout=10)
+
+
+def say(web: Web, standin, text: str) -> str:  # type: ignore[no-untyped-def]
+    event = line_events.text_event(text, user_id=USER)
+    body = line_events.payload(event)
+    before = len(standin.replies())
+    response = httpx.post(f"http://127.0.0.1:{web.port}/callback", content=body,
+                          headers={"X-Line-Signature": line_events.sign(body, SECRET)}, timeout=10)
+    assert response.status_code == 200
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        replies = [c for c in standin.replies()[before:] if c.body["replyToken"] == event["replyToken"]]
+        if replies:
+            return "\n".join(m.get("text", "") for m in replies[0].body["messages"])
+        time.sleep(0.05)
+    raise AssertionError(f"no reply to {text!r}")
+
+
+@pytest.fixture
+def web_env(database_url: str, standin) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    yield _env(database_url, standin.url)
+
+
+def test_sigkill_mid_form_loses_nothing(web_env, standin, database_url) -> None:  # type: ignore[no-untyped-def]
+    web = Web(web_env)
+    web.start()
+    try:
+        assert "同意" in say(web, standin, "自我評估")
+        assert "第 1/97 題" in say(web, standin, "同意")
+        assert "第 2/97 題" in say(web, standin, "竹山光采群聚")
+        assert "第 3/97 題" in say(web, standin, "光采文創顧問")
+    finally:
+        web.kill()
+    web.start()  # a new process on the same database
+    try:
+        progress = say(web, standin, "進度")
+        assert "已填 2/97 題" in progress and "第 3/97 題" in progress
+        assert "第 4/97 題" in say(web, standin, "竹山光采文創有限公司")
+    finally:
+        web.kill()
+    db = Database(database_url)
+    with db.session() as session:
+        fs = session.query(FormSession).one()
+        answers = {a.item_id: a.value for a in session.query(FormAnswer).filter_by(session_id=fs.id)}
+    db.dispose()
+    assert list(answers.values())[:3] == ["竹山光采群聚", "光采文創顧問", "竹山光采文創有限公司"]
+
+
+def test_sigkill_mid_broadcast_sends_each_recipient_exactly_once(standin, database_url) -> None:  # type: ignore[no-untyped-def]
+    recipients = [f"U{i:032d}" for i in range(3000)]
+    db = Database(database_url)
+    with db.session() as session:
+        session.execute(insert(User), [{"line_user_id": u} for u in recipients])
+        session.add(Notice(text="說明會提醒", audience={"all": True}, created_by="test", recipients=3000,
+                           status="scheduled", send_at=datetime.now(timezone.utc)))
+    db.dispose()
+    standin.latency = 0.4  # each multicast takes a while, so the kill lands mid-broadcast
+    env = _env(database_url, standin.url, DELIVERY_STALE_SECONDS="0")
+    clock = subprocess.Popen([sys.executable, "-m", "bot.clock"], cwd=ROOT, env=env,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 30
+        while not standin.calls_to("/message/multicast") and time.time() < deadline:
+            time.sleep(0.05)
+        assert standin.calls_to("/message/multicast"), "the clock sent nothing"
+        clock.send_signal(signal.SIGKILL)
+        clock.wait(timeout=10)
+        sent_before = sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast"))
+        assert sent_before < 3000, "the broadcast finished before the kill; nothing was tested"
+        clock = subprocess.Popen([sys.executable, "-m", "bot.clock"], cwd=ROOT, env=env,
+                                 stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.time() + 60
+        while time.time() < deadline:
+            got = Counter(u for c in standin.calls_to("/message/multicast") for u in c.body["to"])
+            if len(got) == 3000:
+                break
+            time.sleep(0.2)
+    finally:
+        clock.send_signal(signal.SIGKILL)
+        clock.wait(timeout=10)
+        standin.latency = 0.0
+    got = Counter(u for c in standin.calls_to("/message/multicast") for u in c.body["to"])
+    assert len(got) == 3000
+    assert max(got.values()) == 1, "someone received the notice twice"
