@@ -22,7 +22,14 @@ class _ExtrasFormatter(logging.Formatter):
         return base
 
 
+#: Libraries that log request/response bodies or SQL parameters at DEBUG (and so could write a
+#: user's phone number to the log) stay at WARNING whatever LOG_LEVEL says.
+QUIET = ("sqlalchemy", "linebot", "urllib3", "httpx", "httpcore", "aiohttp", "hpack", "multipart", "asyncio")
+
+
 def configure_logging(level: str = "INFO") -> None:
+    for name in QUIET:
+        logging.getLogger(name).setLevel(logging.WARNING)
     root = logging.getLogger()
     if any(getattr(h, "_assistant", False) for h in root.handlers):
         root.setLevel(level.upper())

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 import weakref
 from typing import Any
@@ -240,5 +241,10 @@ def _handle_once(event: Event, services: Services) -> tuple[list[Any], list[tupl
             return [], []
         if ctx.user_id and getattr(event, "type", "") == "follow":
             repo.set_blocked(session=session, line_user_id=ctx.user_id, blocked=False)
-        services.router.dispatch(ctx)
+        started = time.perf_counter()
+        route = services.router.dispatch(ctx)
+        log.info("event handled", extra={
+            "event": type(event).__name__, "handler": route.name if route else None,
+            "messages": len(ctx.messages), "ms": round((time.perf_counter() - started) * 1000, 1),
+        })
         return ctx.messages, ctx.deferred
