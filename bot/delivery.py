@@ -24,7 +24,7 @@ from bot.retry import with_retries
 from db.engine import Database
 from db.models import Delivery, utcnow
 
-__all__ = ["BATCH", "DeliveryReport", "Deliverer", "message_payload", "queue"]
+__all__ = ["BATCH", "DeliveryReport", "Deliverer", "message_payload", "queue", "queue_many"]
 
 log = logging.getLogger(__name__)
 
@@ -154,6 +154,31 @@ class Deliverer:
 def message_payload(messages: list[Message]) -> dict:
     """How a delivery stores its messages (LINE's JSON), so the queue survives restarts."""
     return {"messages": [m.to_dict() for m in messages]}
+
+
+def queue_many(session, rows: list[dict]) -> int:  # type: ignore[no-untyped-def]
+    """Queue many deliveries at once (a notice to 100,000 people); existing keys are skipped.
+
+    Each row: key, kind, ref, line_user_id, payload, and optionally status ("blocked").
+    """
+    from sqlalchemy import insert
+    from sqlalchemy.exc import IntegrityError
+
+    new = 0
+    for start in range(0, len(rows), 1000):
+        chunk = rows[start:start + 1000]
+        existing = set(session.scalars(select(Delivery.key).where(Delivery.key.in_([r["key"] for r in chunk]))))
+        fresh = [{"status": "pending", **r} for r in chunk if r["key"] not in existing]
+        if not fresh:
+            continue
+        try:
+            with session.begin_nested():
+                session.execute(insert(Delivery), fresh)
+            new += len(fresh)
+        except IntegrityError:  # another clock queued some of them meanwhile: go one by one
+            for row in fresh:
+                new += queue(session, **{k: v for k, v in row.items() if k != "status"}, blocked=row["status"] == "blocked")
+    return new
 
 
 def queue(session, *, key: str, kind: str, ref: str, line_user_id: str, payload: dict, blocked: bool = False) -> bool:  # type: ignore[no-untyped-def]

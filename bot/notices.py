@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from bot.audience import Audience, AudienceError, describe, resolve
-from bot.delivery import Deliverer, message_payload, queue
+from bot.delivery import Deliverer, message_payload, queue_many
 from bot.line_client import LineClient
 from db.engine import Database
 from db.models import AuditLog, Delivery, Notice, utcnow
@@ -82,13 +82,10 @@ def create_notice(
 def _queue(session: Session, notice: Notice) -> int:
     people = resolve(session, notice.audience)
     payload = message_payload(notice_messages(notice.text, notice.link_url, notice.link_label))
-    count = 0
-    for user in people.recipients:
-        count += queue(session, key=f"notice:{notice.id}:{user}", kind="notice", ref=str(notice.id),
-                       line_user_id=user, payload=payload)
-    for user in people.blocked:
-        queue(session, key=f"notice:{notice.id}:{user}", kind="notice", ref=str(notice.id), line_user_id=user,
-              payload=payload, blocked=True)
+    rows = [{"key": f"notice:{notice.id}:{user}", "kind": "notice", "ref": str(notice.id), "line_user_id": user,
+             "payload": payload, "status": "blocked" if user in blocked else "pending"}
+            for blocked in [set(people.blocked)] for user in [*people.recipients, *people.blocked]]
+    count = queue_many(session, rows)
     notice.recipients = len(people.recipients)
     notice.status = "sending"
     return count

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.audience import reported
-from bot.delivery import Deliverer, DeliveryReport, message_payload, queue
+from bot.delivery import Deliverer, DeliveryReport, message_payload, queue_many
 from bot.line_client import LineClient
 from bot.settings import Settings
 from db.engine import Database
@@ -133,10 +133,11 @@ def plan(session: Session, now: datetime, settings: Settings) -> int:
     queued = 0
     for item in due_now(session, now, settings):
         payload = message_payload([TextMessage(text=item.text)])
-        for user in item.users:
-            key = f"{item.kind}:{item.ref}:{item.slot}:{user}"
-            queued += queue(session, key=key, kind=item.kind, ref=f"{item.ref}:{item.slot}", line_user_id=user,
-                            payload=payload, blocked=user in blocked)
+        queued += queue_many(session, [
+            {"key": f"{item.kind}:{item.ref}:{item.slot}:{user}", "kind": item.kind, "ref": f"{item.ref}:{item.slot}",
+             "line_user_id": user, "payload": payload, "status": "blocked" if user in blocked else "pending"}
+            for user in item.users
+        ])
     return queued
 
 
