@@ -22,6 +22,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Literal
 
+import numpy as np
 from rapidfuzz import fuzz
 
 from knowledge.loader import Entry, KnowledgeBase
@@ -91,10 +92,30 @@ class _Vectors:
         return {t: v / norm for t, v in vec.items() if v}
 
 
-def _cosine(a: dict[str, float], b: dict[str, float]) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(v * b.get(t, 0.0) for t, v in a.items())
+class _Postings:
+    """Token → (rows, weights) of sparse unit vectors: a query's dot product with every row costs
+    only the postings of the query's own tokens, vectorized."""
+
+    def __init__(self, vectors: list[dict[str, float]]) -> None:
+        lists: dict[str, tuple[list[int], list[float]]] = {}
+        for row, vec in enumerate(vectors):
+            for token, weight in vec.items():
+                rows, weights = lists.setdefault(token, ([], []))
+                rows.append(row)
+                weights.append(weight)
+        self.size = len(vectors)
+        self.lists = {t: (np.asarray(r, dtype=np.int32), np.asarray(w, dtype=np.float32)) for t, (r, w) in lists.items()}
+
+    def dot(self, query: dict[str, float]) -> np.ndarray:
+        out = np.zeros(self.size, dtype=np.float32)
+        for token, weight in query.items():
+            posting = self.lists.get(token)
+            if posting is not None:
+                out[posting[0]] += weight * posting[1]  # a token's rows are distinct
+        return out
+
+
+CANDIDATES = 40  # entries re-scored with rapidfuzz after the vectorized lexical pass
 
 
 class Retriever:
@@ -130,9 +151,16 @@ class Retriever:
             df.update(set(toks) | set(ans))
         idf = {t: math.log((n_docs + 1) / (c + 0.5)) for t, c in df.items()}
         self._vec = _Vectors(idf)
-        self._entry_vecs = [self._vec.vector(t) for t in entry_tokens]
-        self._answer_vecs = [self._vec.vector(t) for t in answer_tokens]
-        self._phrasing_vecs = [self._vec.vector(tokens(n)) for _, n in self._phrasings]
+        self._entries = _Postings([self._vec.vector(t) for t in entry_tokens])
+        self._answers = _Postings([self._vec.vector(t) for t in answer_tokens])
+        self._phrasing_index = _Postings([self._vec.vector(tokens(n)) for _, n in self._phrasings])
+        self._phrasing_entry = np.asarray([i for i, _ in self._phrasings], dtype=np.int32)
+        self._phrasings_of: list[list[str]] = [[] for _ in kb.entries]
+        for i, n in self._phrasings:
+            self._phrasings_of[i].append(n)
+        self._class = np.asarray([{"A": 1, "B": 2}.get(e.facets.get("class", ""), 0) for e in kb.entries])
+        self._program = np.asarray([{"digital_cluster": 1, "intl_alliance": 2}.get(e.program, 0) for e in kb.entries])
+        self._old = np.asarray([e.year < 110 for e in kb.entries])
         self._known = set(df)
         self._entry_all = [set(t) | set(a) for t, a in zip(entry_tokens, answer_tokens)]
         self._by_topic: dict[str, list[Entry]] = {}
@@ -158,6 +186,23 @@ class Retriever:
             factor *= 0.92  # unqualified questions are most often about the cluster program
         if entry.year < 110:
             factor *= 0.9  # an older year's rule or background loses to the current rules
+        return factor
+
+    def _facet_factors(self, facets: dict[str, str]) -> np.ndarray:
+        """:meth:`_facet_factor` for every entry at once."""
+        factor = np.ones(len(self.kb.entries), dtype=np.float32)
+        wanted = {"A": 1, "B": 2}.get(facets.get("class", ""), 0)
+        if wanted:
+            factor[(self._class != 0) & (self._class != wanted)] *= 0.35
+            factor[self._class == 0] *= 0.96
+        else:
+            factor[self._class != 0] *= 0.93
+        program = {"digital_cluster": 1, "intl_alliance": 2}.get(facets.get("program", ""), 0)
+        if program:
+            factor[(self._program != 0) & (self._program != program)] *= 0.5
+        else:
+            factor[self._program == 2] *= 0.92
+        factor[self._old] *= 0.9
         return factor
 
     def unseen_share(self, norm: str) -> float:
@@ -186,24 +231,21 @@ class Retriever:
 
     def score_all(self, norm: str, facets: dict[str, str]) -> list[Hit]:
         qvec = self._vec.vector(tokens(norm))
-        best_phrase: dict[int, float] = {}
-        best_fuzz: dict[int, float] = {}
-        for (i, phr), pvec in zip(self._phrasings, self._phrasing_vecs):
-            c = _cosine(qvec, pvec)
-            if c > best_phrase.get(i, -1):
-                best_phrase[i] = c
-            r = fuzz.ratio(norm, phr)
-            if r > best_fuzz.get(i, -1):
-                best_fuzz[i] = r
+        phrase_scores = self._phrasing_index.dot(qvec)
+        best_phrase = np.zeros(len(self.kb.entries), dtype=np.float32)
+        touched = np.nonzero(phrase_scores)[0]
+        np.maximum.at(best_phrase, self._phrasing_entry[touched], phrase_scores[touched])
+        lexical = 0.45 * best_phrase + 0.35 * self._entries.dot(qvec) + 0.20 * self._answers.dot(qvec)
+        factors = self._facet_factors(facets)
+        # rapidfuzz only for the entries the lexical pass ranks highest: the per-query cost
+        # stays nearly flat as the knowledge base grows.
+        shortlist = np.argsort(-(lexical * factors))[:CANDIDATES]
         ranked: list[tuple[float, int]] = []
-        for i, entry in enumerate(self.kb.entries):
-            lexical = 0.45 * best_phrase.get(i, 0.0) + 0.35 * _cosine(qvec, self._entry_vecs[i])
-            lexical += 0.20 * _cosine(qvec, self._answer_vecs[i])
-            similarity = 0.75 * lexical + 0.25 * best_fuzz.get(i, 0.0) / 100
-            ranked.append((similarity * self._facet_factor(entry, facets), i))
+        for i in shortlist.tolist():
+            fuzzy = max((fuzz.ratio(norm, p) for p in self._phrasings_of[i]), default=0.0)
+            similarity = 0.75 * float(lexical[i]) + 0.25 * fuzzy / 100
+            ranked.append((similarity * float(factors[i]), i))
         ranked.sort(reverse=True)
-        # Confidence (0–100) blends how similar the question is to the entry with how much of
-        # the question the entry covers; only the top few need it.
         # A Latin word the knowledge base never uses (SBIR, LINE Pay…) names something else.
         foreign = any(len(w) >= 3 and w not in self._known for w in re.findall(r"[a-z]+", norm))
         hits = []
