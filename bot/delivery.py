@@ -9,7 +9,6 @@ for a request it already accepted, which counts as delivered — so nothing is s
 from __future__ import annotations
 
 import asyncio
-import json
 import logging
 import uuid
 from collections.abc import Awaitable, Callable
@@ -78,27 +77,31 @@ class Deliverer:
         return conditions
 
     def _claim(self, *, kind: str | None, ref: str | None) -> str | None:
-        """Mark up to 500 pending rows with the same payload as ours; None when nothing is left."""
+        """Mark up to 500 pending rows of one kind and ref as ours; None when nothing is left.
+
+        Rows of one kind and ref (one notice, one milestone × offset) carry the same messages,
+        so a batch is one multicast. The conditional update means a rival clock's claim wins or
+        loses whole rows, never shares them.
+        """
         with self.db.session() as session:
-            first = session.scalars(
-                select(Delivery).where(Delivery.status == "pending", *self._filters(kind, ref)).order_by(Delivery.id).limit(1)
+            first = session.execute(
+                select(Delivery.kind, Delivery.ref).where(Delivery.status == "pending", *self._filters(kind, ref))
+                .order_by(Delivery.id).limit(1)
             ).first()
             if first is None:
                 return None
-            candidates = session.scalars(
+            ids = session.scalars(
                 select(Delivery.id)
                 .where(Delivery.status == "pending", Delivery.kind == first.kind, Delivery.ref == first.ref)
                 .order_by(Delivery.id)
-                .limit(BATCH * 4)
+                .limit(BATCH)
             ).all()
-            rows = session.scalars(select(Delivery).where(Delivery.id.in_(candidates))).all()
-            signature = json.dumps(first.payload, sort_keys=True)
-            ids = [r.id for r in rows if json.dumps(r.payload, sort_keys=True) == signature][:BATCH]
             batch_key = str(uuid.uuid4())
             session.execute(
                 update(Delivery)
                 .where(and_(Delivery.id.in_(ids), Delivery.status == "pending"))
                 .values(status="sending", batch_key=batch_key, attempts=Delivery.attempts + 1, sent_at=utcnow())
+                .execution_options(synchronize_session=False)
             )
         return batch_key
 
@@ -116,12 +119,15 @@ class Deliverer:
 
     async def _send_batch(self, batch_key: str, report: DeliveryReport) -> None:
         with self.db.session() as session:
-            rows = session.scalars(select(Delivery).where(Delivery.batch_key == batch_key, Delivery.status == "sending")).all()
+            rows = session.execute(
+                select(Delivery.line_user_id, Delivery.attempts)
+                .where(Delivery.batch_key == batch_key, Delivery.status == "sending")
+            ).all()
             if not rows:
                 return
-            to = [r.line_user_id for r in rows]
-            payload = rows[0].payload
-            runs = max(r.attempts for r in rows)
+            payload = session.scalars(select(Delivery.payload).where(Delivery.batch_key == batch_key).limit(1)).one()
+        to = [r.line_user_id for r in rows]
+        runs = max(r.attempts for r in rows)
         messages = [Message.from_dict(m) for m in payload.get("messages", [])]
         outcome, error = await self._multicast(to, messages, batch_key, report)
         with self.db.session() as session:
@@ -134,7 +140,10 @@ class Deliverer:
                 report.errors.append(error or "")
             else:  # unknown outcome: stays "sending" and is retried later with the same key
                 values = {"error": (error or "")[:200]}
-            session.execute(update(Delivery).where(Delivery.batch_key == batch_key, Delivery.status == "sending").values(**values))
+            session.execute(
+                update(Delivery).where(Delivery.batch_key == batch_key, Delivery.status == "sending").values(**values)
+                .execution_options(synchronize_session=False)
+            )
 
     async def _multicast(self, to: list[str], messages: list[Message], key: str, report: DeliveryReport) -> tuple[str, str | None]:
         """``sent``, ``failed`` (permanent) or ``unknown`` (give up for now, retry later)."""

@@ -28,7 +28,7 @@ from bot.services import Services
 from db import repo
 from handlers.context import Ctx
 
-__all__ = ["MAX_BODY_BYTES", "parse_events", "process_events", "router"]
+__all__ = ["MAX_BODY_BYTES", "parse_events", "process_events", "raw_events", "router", "to_events"]
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -42,16 +42,25 @@ class BadPayload(ValueError):
     """The body is signed correctly but is not a webhook payload."""
 
 
-def parse_events(body: bytes) -> list[Event]:
-    """Events we understand; unknown or malformed individual events are skipped, not fatal."""
+def raw_events(body: bytes) -> list[Any]:
+    """The body's event list, checked just enough to acknowledge it (the rest happens later)."""
     try:
         payload = json.loads(body)
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise BadPayload("body is not JSON") from exc
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadPayload("body has no events list")
+    return payload["events"]
+
+
+def parse_events(body: bytes) -> list[Event]:
+    """Events we understand; unknown or malformed individual events are skipped, not fatal."""
+    return to_events(raw_events(body))
+
+
+def to_events(raws: list[Any]) -> list[Event]:
     events: list[Event] = []
-    for raw in payload["events"]:
+    for raw in raws:
         try:
             events.append(Event.from_dict(raw))
         except Exception:  # noqa: BLE001 — unknown types and malformed events are ignored
@@ -80,12 +89,17 @@ async def callback(request: Request, background: BackgroundTasks) -> JSONRespons
     if not valid:
         return JSONResponse({"detail": "invalid signature"}, status_code=400)
     try:
-        events = parse_events(body)
+        raws = raw_events(body)
     except BadPayload as exc:
         return JSONResponse({"detail": str(exc)}, status_code=400)
-    if events:
-        background.add_task(process_events, events, services, request.app.state.line)
+    if raws:
+        # Turning JSON into typed events takes time; LINE only needs to know we have them.
+        background.add_task(_parse_and_process, raws, services, request.app.state.line)
     return JSONResponse({"status": "ok"})
+
+
+async def _parse_and_process(raws: list[Any], services: Services, line: LineClient) -> None:
+    await process_events(to_events(raws), services, line)
 
 
 _user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()

@@ -66,5 +66,6 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def
     cursor = dbapi_conn.cursor()
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA synchronous=NORMAL")  # WAL + NORMAL: safe across process crashes, no fsync per commit
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.close()

@@ -39,6 +39,8 @@ def lock_user(*, session: Session, line_user_id: str) -> User:
     SQLite serializes writers by itself)."""
     user = get_or_create_user(session=session, line_user_id=line_user_id)
     session.flush()
+    if session.get_bind().dialect.name == "sqlite":
+        return user  # SQLite has no row locks; its single writer already serializes transactions
     locked = session.get(User, line_user_id, with_for_update=True, populate_existing=True)
     return locked or user
 
@@ -82,12 +84,9 @@ def list_unanswered(*, session: Session, limit: int = 100) -> list[UnansweredQue
 
 def claim_event(*, session: Session, webhook_event_id: str) -> bool:
     """True the first time an event id is seen; False for a redelivery."""
-    if session.get(ProcessedEvent, webhook_event_id) is not None:
-        return False
-    session.add(ProcessedEvent(webhook_event_id=webhook_event_id))
     try:
-        session.flush()
+        with session.begin_nested():
+            session.add(ProcessedEvent(webhook_event_id=webhook_event_id))
     except IntegrityError:
-        session.rollback()
         return False
     return True

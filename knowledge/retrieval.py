@@ -93,8 +93,8 @@ class _Vectors:
 
 
 class _Postings:
-    """Token → (rows, weights) of sparse unit vectors: a query's dot product with every row costs
-    only the postings of the query's own tokens, vectorized."""
+    """Token → (rows, weights) of sparse unit vectors, stored as one CSR-like block: a query's dot
+    product with every row costs only the postings of the query's own tokens, vectorized."""
 
     def __init__(self, vectors: list[dict[str, float]]) -> None:
         lists: dict[str, tuple[list[int], list[float]]] = {}
@@ -104,14 +104,23 @@ class _Postings:
                 rows.append(row)
                 weights.append(weight)
         self.size = len(vectors)
-        self.lists = {t: (np.asarray(r, dtype=np.int32), np.asarray(w, dtype=np.float32)) for t, (r, w) in lists.items()}
+        self.offsets: dict[str, tuple[int, int]] = {}
+        all_rows: list[int] = []
+        all_weights: list[float] = []
+        for token, (rows, weights) in lists.items():
+            self.offsets[token] = (len(all_rows), len(all_rows) + len(rows))
+            all_rows.extend(rows)
+            all_weights.extend(weights)
+        self.rows = np.asarray(all_rows, dtype=np.int32)
+        self.weights = np.asarray(all_weights, dtype=np.float32)
 
     def dot(self, query: dict[str, float]) -> np.ndarray:
         out = np.zeros(self.size, dtype=np.float32)
         for token, weight in query.items():
-            posting = self.lists.get(token)
-            if posting is not None:
-                out[posting[0]] += weight * posting[1]  # a token's rows are distinct
+            span = self.offsets.get(token)
+            if span is not None:
+                start, end = span
+                out[self.rows[start:end]] += weight * self.weights[start:end]  # a token's rows are distinct
         return out
 
 

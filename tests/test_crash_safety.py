@@ -77,6 +77,7 @@ def say(web: Web, standin, text: str) -> str:  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def web_env(database_url: str, standin) -> Iterator[dict[str, str]]:  # type: ignore[no-untyped-def]
+    standin.clear()
     yield _env(database_url, standin.url)
 
 
@@ -106,6 +107,7 @@ def test_sigkill_mid_form_loses_nothing(web_env, standin, database_url) -> None:
 
 
 def test_sigkill_mid_broadcast_sends_each_recipient_exactly_once(standin, database_url) -> None:  # type: ignore[no-untyped-def]
+    standin.clear()
     recipients = [f"U{i:032d}" for i in range(3000)]
     db = Database(database_url)
     with db.session() as session:

@@ -1,0 +1,225 @@
+"""``python -m bench`` (full, writes docs/benchmarks.md) and ``python -m bench --quick`` (< 1 min).
+
+Everything is measured side by side in one run on this machine: answer quality against two
+baselines, FAQ latency as the knowledge base grows, webhook acknowledgement and reply latency
+under load (SQLite, and PostgreSQL with ``--pg URL``), broadcast and reminder scale, memory.
+"""
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import statistics
+import sys
+from datetime import datetime
+from pathlib import Path
+
+from bench import baselines, broadcast, faq_latency, webhook_load
+from bench.quality import Report, evaluate, load_questions
+from bot.services import default_assistant
+
+ROOT = Path(__file__).resolve().parent.parent
+SHARED = ROOT.parent / "shared"
+KINDS = {"faq": "answer", "lookup": "answer", "suggest": "suggest", "clarify": "suggest", "fallback": "fallback"}
+
+
+def pct(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
+
+
+def question_sets() -> dict[str, list[dict]]:
+    sets: dict[str, list[dict]] = {}
+    dev = SHARED / "eval" / "faq_dev.jsonl"
+    if dev.exists():
+        sets["dev (public)"] = load_questions(dev)
+    for path in sorted((ROOT / "bench" / "data").glob("*.jsonl")):
+        sets[path.stem] = load_questions(path)
+    return sets
+
+
+def quality_section(lines: list[str]) -> dict[str, Report]:
+    assistant = default_assistant()
+
+    def ours(question: str) -> tuple[str, str]:
+        answer = assistant.answer(question)
+        return KINDS[answer.kind], answer.text
+
+    sets = question_sets()
+    dev = next(iter(sets.values()))
+    systems = {"ours": ours}
+    for baseline in (baselines.wratio_baseline(assistant.kb), baselines.bm25_baseline(assistant.kb)):
+        tuned = baselines.tuned(baseline, dev)
+        systems[f"{tuned.name} (threshold {tuned.threshold:g})"] = tuned.answer
+    lines += ["## Answer quality", "",
+              "Share of `faq`/`lookup` questions whose reply holds every required fact, share of out-of-scope "
+              "questions declined (fallback), and share of all questions answered confidently but wrongly.", "",
+              "| question set | system | faq | lookup | out of scope declined | all passed | confident wrong |",
+              "| --- | --- | --- | --- | --- | --- | --- |"]
+    reports: dict[str, Report] = {}
+    for set_name, questions in sets.items():
+        for name, answerer in systems.items():
+            report = evaluate(questions, answerer)
+            reports[f"{set_name}/{name}"] = report
+            table = report.by_kind()
+
+            def cell(kind: str) -> str:
+                n, passed, _ = table.get(kind, (0, 0, 0))
+                return f"{passed}/{n} ({passed / n:.0%})" if n else "—"
+
+            lines.append(f"| {set_name} ({len(questions)}) | {name} | {cell('faq')} | {cell('lookup')} | "
+                         f"{cell('out_of_scope')} | {report.pass_rate:.1%} | {report.confident_wrong_rate:.1%} |")
+    lines.append("")
+    return reports
+
+
+def latency_section(lines: list[str], factors: tuple[int, ...]) -> dict[int, list[float]]:
+    kb = default_assistant().kb
+    questions = [q["q"] for qs in question_sets().values() for q in qs]
+    lines += ["## FAQ latency", "", f"{len(questions)} questions (all sets), 3 passes after a warm-up; one core.", "",
+              "| knowledge base | entries | p50 ms | p99 ms | max ms |", "| --- | --- | --- | --- | --- |"]
+    samples: dict[int, list[float]] = {}
+    for factor in factors:
+        data = faq_latency.measure(faq_latency.replicated(kb, factor), questions)
+        samples[factor] = data
+        lines.append(f"| ×{factor} | {len(kb.entries) * factor} | {pct(data, 50):.2f} | {pct(data, 99):.2f} | {max(data):.2f} |")
+    lines.append("")
+    return samples
+
+
+def webhook_section(lines: list[str], runs: list[tuple[str, str]], rate: float, seconds: float) -> list[webhook_load.LoadResult]:
+    lines += ["## Webhook under load", "",
+              f"uvicorn (1 worker) on loopback; signed webhooks at {rate:g} events/s for {seconds:g} s from a second "
+              "process, which also hosts the LINE stand-in; 500 users, a mix of FAQ, lookup and out-of-scope questions.", "",
+              "| database | sent | acked | ack p50 ms | ack p99 ms | events/s acked | replies | webhook→reply p50 ms | p99 ms | "
+              "replies/s | web RSS at rest MB | web RSS peak MB |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    results = []
+    for label, url in runs:
+        r = webhook_load.run(url, label=label, rate=rate, seconds=seconds)
+        results.append(r)
+        lines.append(f"| {label} | {r.sent} | {r.acked} | {pct(r.ack_ms, 50):.1f} | {pct(r.ack_ms, 99):.1f} | "
+                     f"{r.achieved_rate:.0f} | {r.replied} | {pct(r.reply_ms, 50):.0f} | {pct(r.reply_ms, 99):.0f} | "
+                     f"{r.processed_rate:.0f} | {r.rss_rest_mb:.0f} | {r.rss_peak_mb:.0f} |")
+    lines.append("")
+    return results
+
+
+def scale_section(lines: list[str], notices: list[tuple[int, int]], reminder_sizes: list[int], clock_n: int | None) -> list:
+    lines += ["## Broadcast and reminders", "",
+              "Queueing (audience resolved, one delivery row per recipient) and sending (multicast ≤ 500 per call) "
+              "against the stand-in; Python heap peak from tracemalloc.", "",
+              "| what | recipients | stand-in latency | queue s | send s | total s | calls | delivered | heap peak MB |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+    results = []
+    for n, latency in notices:
+        results.append(broadcast.notice(n, latency))
+    for n in reminder_sizes:
+        results.append(broadcast.reminder_run(n))
+    for r in results:
+        lines.append(f"| {r.what} | {r.recipients:,} | {r.latency_ms} ms | {r.queue_s:.2f} | {r.send_s:.2f} | "
+                     f"{r.queue_s + r.send_s:.2f} | {r.calls} | {r.delivered:,} | {r.peak_py_mb:.0f} |")
+    lines.append("")
+    if clock_n:
+        rest, peak, took = broadcast.clock_memory(clock_n)
+        lines += [f"Clock process (`python -m bot.clock`): RSS at rest {rest:.0f} MB; peak {peak:.0f} MB while sending a "
+                  f"notice to {clock_n:,} recipients (done in {took:.1f} s including start-up).", ""]
+        results.append(("clock", rest, peak))
+    return results
+
+
+def plot(latency: dict[int, list[float]], loads: list[webhook_load.LoadResult], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4))
+    for factor, data in latency.items():
+        axes[0].hist(data, bins=60, histtype="step", label=f"KB ×{factor}")
+    axes[0].set_xlabel("ms per question")
+    axes[0].set_ylabel("questions")
+    axes[0].set_title("FAQ answer latency")
+    axes[0].legend()
+    for r in loads:
+        for data, style, what in ((r.ack_ms, "-", "ack"), (r.reply_ms, "--", "webhook→reply")):
+            if data:
+                ordered = sorted(data)
+                axes[1].plot(ordered, [i / len(ordered) for i in range(len(ordered))], style, label=f"{r.database} {what}")
+    axes[1].set_xscale("log")
+    axes[1].set_xlabel("ms (log)")
+    axes[1].set_ylabel("share of events")
+    axes[1].set_title(f"Webhook at {loads[0].rate:g} events/s" if loads else "Webhook")
+    axes[1].legend(fontsize=8)
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+def targets(lines: list[str], reports: dict[str, Report], latency: dict[int, list[float]],
+            loads: list[webhook_load.LoadResult], scale: list) -> None:
+    dev_ours = next((r for k, r in reports.items() if k.startswith("dev") and k.endswith("/ours")), None)
+    dev_base = [r for k, r in reports.items() if k.startswith("dev") and not k.endswith("/ours")]
+    rows = []
+    if dev_ours is not None:
+        facts = dev_ours.share(["faq", "lookup"])
+        rows.append(("FAQ: ≥95% of required facts on the dev set", f"{facts:.1%}", facts >= 0.95))
+        rows.append(("FAQ: ≤2% confident wrong answers", f"{dev_ours.confident_wrong_rate:.1%}", dev_ours.confident_wrong_rate <= 0.02))
+        best = max((r.pass_rate for r in dev_base), default=0)
+        rows.append(("FAQ: ahead of both baselines (dev, all passed)", f"{dev_ours.pass_rate:.1%} vs {best:.1%}", dev_ours.pass_rate > best))
+    if 1 in latency:
+        rows.append(("FAQ p99 ≤ 10 ms", f"{pct(latency[1], 99):.2f} ms", pct(latency[1], 99) <= 10))
+    for r in loads:
+        rows.append((f"Webhook ack p99 ≤ 50 ms at {r.rate:g}/s ({r.database})", f"{pct(r.ack_ms, 99):.1f} ms", pct(r.ack_ms, 99) <= 50))
+        rows.append((f"Reply within 300 ms p99 ({r.database})", f"{pct(r.reply_ms, 99):.0f} ms", pct(r.reply_ms, 99) <= 300))
+        rows.append((f"Web RSS ≤ 200 MB ({r.database})", f"{r.rss_peak_mb:.0f} MB", r.rss_peak_mb <= 200))
+    for r in scale:
+        if getattr(r, "what", "") == "notice" and r.recipients == 10_000 and r.latency_ms == 0:
+            total = r.queue_s + r.send_s
+            rows.append(("10,000-recipient notice ≤ 5 s (zero latency)", f"{total:.2f} s", total <= 5))
+    lines += ["## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+    lines += [f"| {t} | {m} | {'✅ yes' if ok else '❌ no'} |" for t, m, ok in rows]
+    lines.append("")
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.split("\n")[0])
+    parser.add_argument("--quick", action="store_true", help="a smaller run, under a minute, printed only")
+    parser.add_argument("--pg", default=os.environ.get("BENCH_PG_URL"), help="PostgreSQL URL for the webhook load test")
+    parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
+    args = parser.parse_args(argv)
+    started = datetime.now()
+    lines = [f"# Benchmarks", "",
+             f"Run `{' '.join(['python -m bench', *(['--quick'] if args.quick else [])])}` on {started:%Y-%m-%d %H:%M} — "
+             f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+             f"{platform.system()} {platform.release()}.", ""]
+    reports = quality_section(lines)
+    print("\n".join(lines), flush=True)
+    mark = len(lines)
+    latency = latency_section(lines, (1, 10) if args.quick else (1, 10, 100))
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = [("SQLite", f"sqlite:///{tmp}/load.db")]
+        if args.pg:
+            runs.append(("PostgreSQL", args.pg))
+        rate, seconds = (100.0, 5.0) if args.quick else (200.0, 20.0)
+        loads = webhook_section(lines, runs, rate, seconds)
+    if args.quick:
+        scale = scale_section(lines, [(10_000, 0)], [], None)
+    else:
+        scale = scale_section(lines, [(10_000, 0), (100_000, 0), (10_000, 50), (100_000, 50)], [10_000], 10_000)
+    targets(lines, reports, latency, loads, scale)
+    print("\n".join(lines[mark:]), flush=True)
+    if not args.quick:
+        png = Path(args.out).with_name("benchmarks_latency.png")
+        plot(latency, loads, png)
+        lines += [f"![latency distributions]({png.name})", ""]
+        Path(args.out).write_text("\n".join(lines) + "\n", encoding="utf-8")
+        print(f"\nwrote {args.out} and {png}", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

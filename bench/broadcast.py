@@ -1,0 +1,157 @@
+"""Broadcast and reminder scale: a notice to 10k/100k recipients, a reminder run for 10k subscribers,
+and the clock process's memory at rest and while sending."""
+from __future__ import annotations
+
+import asyncio
+import subprocess
+import sys
+import tempfile
+import time
+import tracemalloc
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from sqlalchemy import insert
+
+from bench.procs import ROOT, Sampler, env_for, migrate, rss_mb
+from bot import reminders
+from bot.delivery import Deliverer
+from bot.dev.line_standin import LineStandin
+from bot.dev.threaded import serve_in_thread
+from bot.line_client import LineClient
+from bot.notices import create_notice
+from bot.settings import Settings
+from db.calendar_repo import seed_calendar
+from db.engine import Database
+from db.models import Notice, Subscription, User
+from knowledge.calendar import TAIPEI, load_calendar
+
+
+@dataclass
+class ScaleResult:
+    what: str
+    recipients: int
+    latency_ms: int
+    queue_s: float
+    send_s: float
+    calls: int
+    delivered: int
+    peak_py_mb: float
+
+
+def _fresh_db(directory: str) -> tuple[Database, str]:
+    url = f"sqlite:///{Path(directory) / 'bench.db'}"
+    db = Database(url)
+    db.migrate()
+    return db, url
+
+
+def _users(db: Database, n: int, *, subscribe: bool = False) -> None:
+    ids = [f"U{i:032d}" for i in range(n)]
+    with db.session() as session:
+        for start in range(0, n, 5000):
+            chunk = ids[start:start + 5000]
+            session.execute(insert(User), [{"line_user_id": u} for u in chunk])
+            if subscribe:
+                session.execute(insert(Subscription), [{"line_user_id": u, "program": "digital_cluster", "class_": "A",
+                                                        "role": "leader"} for u in chunk])
+
+
+def notice(n: int, latency_ms: int) -> ScaleResult:
+    standin = LineStandin(latency=latency_ms / 1000)
+    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(standin.app) as line_url:
+        db, url = _fresh_db(tmp)
+        _users(db, n)
+        settings = Settings(_env_file=None, database_url=url, line_api_base_url=line_url,
+                            line_channel_access_token="bench", line_channel_secret="bench", admin_token="bench")
+        tracemalloc.start()
+        start = time.perf_counter()
+        with db.session() as session:
+            created, _ = create_notice(session, text="說明會提醒：3/1 14:00 線上說明會", audience="all", actor="bench")
+            notice_id = created.id
+        queued = time.perf_counter()
+
+        async def send() -> int:
+            line = LineClient(settings)
+            try:
+                report = await Deliverer(db, line).run(kind="notice", ref=str(notice_id))
+                return report.calls
+            finally:
+                await line.close()
+
+        calls = asyncio.run(send())
+        done = time.perf_counter()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        delivered = sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast"))
+        db.dispose()
+    return ScaleResult("notice", n, latency_ms, queued - start, done - queued, calls, delivered, peak)
+
+
+def reminder_run(n: int) -> ScaleResult:
+    standin = LineStandin()
+    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(standin.app) as line_url:
+        db, url = _fresh_db(tmp)
+        with db.session() as session:
+            seed_calendar(session=session, calendar=load_calendar())
+        _users(db, n, subscribe=True)
+        settings = Settings(_env_file=None, database_url=url, line_api_base_url=line_url,
+                            line_channel_access_token="bench", line_channel_secret="bench", admin_token="bench")
+        now = datetime(2023, 2, 21, 9, 0, tzinfo=TAIPEI)
+        tracemalloc.start()
+        start = time.perf_counter()
+        with db.session() as session:
+            reminders.plan(session, now, settings)
+        queued = time.perf_counter()
+
+        async def send() -> int:
+            line = LineClient(settings)
+            try:
+                return (await Deliverer(db, line).run()).calls
+            finally:
+                await line.close()
+
+        calls = asyncio.run(send())
+        done = time.perf_counter()
+        peak = tracemalloc.get_traced_memory()[1] / 2**20
+        tracemalloc.stop()
+        delivered = sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast"))
+        db.dispose()
+    return ScaleResult("reminder run", n, 0, queued - start, done - queued, calls, delivered, peak)
+
+
+def clock_memory(n: int) -> tuple[float, float, float]:
+    """Clock process RSS (MB): at rest, and peak while sending a notice to ``n`` people; seconds taken."""
+    standin = LineStandin()
+    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(standin.app) as line_url:
+        url = f"sqlite:///{Path(tmp) / 'clock.db'}"
+        env = env_for(url, line_url)
+        migrate(env)
+        proc = subprocess.Popen([sys.executable, "-m", "bot.clock"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            time.sleep(4)
+            rest = rss_mb(proc.pid)[0]
+        finally:
+            proc.terminate()
+            proc.wait(timeout=10)
+        db = Database(url)
+        _users(db, n)
+        with db.session() as session:
+            session.add(Notice(text="說明會提醒", audience={"all": True}, created_by="bench", recipients=n,
+                               status="scheduled", send_at=datetime.now(timezone.utc)))
+        db.dispose()
+        proc = subprocess.Popen([sys.executable, "-m", "bot.clock"], cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        sampler = Sampler(proc.pid, every=0.05)
+        start = time.time()
+        try:
+            while sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast")) < n and time.time() - start < 120:
+                time.sleep(0.1)
+            took = time.time() - start
+        finally:
+            peak = sampler.stop()
+            proc.terminate()
+            proc.wait(timeout=10)
+    return rest, peak, took
