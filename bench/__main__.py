@@ -89,20 +89,23 @@ def latency_section(lines: list[str], factors: tuple[int, ...]) -> dict[int, lis
     return samples
 
 
-def webhook_section(lines: list[str], runs: list[tuple[str, str]], rate: float, seconds: float) -> list[webhook_load.LoadResult]:
+def webhook_section(lines: list[str], runs: list[tuple[str, str]], rates: tuple[float, ...], seconds: float) -> list[webhook_load.LoadResult]:
     lines += ["## Webhook under load", "",
-              f"uvicorn (1 worker) on loopback; signed webhooks at {rate:g} events/s for {seconds:g} s from a second "
-              "process, which also hosts the LINE stand-in; 500 users, a mix of FAQ, lookup and out-of-scope questions.", "",
-              "| database | sent | acked | ack p50 ms | ack p99 ms | events/s acked | replies | webhook→reply p50 ms | p99 ms | "
+              f"uvicorn with 2 workers (the Procfile's default), uvloop and httptools, on loopback; signed webhooks at a "
+              f"fixed rate for {seconds:g} s from a second process, which also hosts the LINE stand-in (so the 2 cores "
+              "are shared by sender, stand-in and app); 500 users, a mix of FAQ, lookup and out-of-scope questions. "
+              "RSS is per worker.", "",
+              "| database | rate/s | sent | acked | ack p50 ms | ack p99 ms | events/s acked | replies | webhook→reply p50 ms | p99 ms | "
               "replies/s | web RSS at rest MB | web RSS peak MB |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
+              "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
     results = []
     for label, url in runs:
-        r = webhook_load.run(url, label=label, rate=rate, seconds=seconds)
-        results.append(r)
-        lines.append(f"| {label} | {r.sent} | {r.acked} | {pct(r.ack_ms, 50):.1f} | {pct(r.ack_ms, 99):.1f} | "
-                     f"{r.achieved_rate:.0f} | {r.replied} | {pct(r.reply_ms, 50):.0f} | {pct(r.reply_ms, 99):.0f} | "
-                     f"{r.processed_rate:.0f} | {r.rss_rest_mb:.0f} | {r.rss_peak_mb:.0f} |")
+        for rate in rates:
+            r = webhook_load.run(url, label=label, rate=rate, seconds=seconds)
+            results.append(r)
+            lines.append(f"| {label} | {rate:g} | {r.sent} | {r.acked} | {pct(r.ack_ms, 50):.1f} | {pct(r.ack_ms, 99):.1f} | "
+                         f"{r.achieved_rate:.0f} | {r.replied} | {pct(r.reply_ms, 50):.0f} | {pct(r.reply_ms, 99):.0f} | "
+                         f"{r.processed_rate:.0f} | {r.rss_rest_mb:.0f} | {r.rss_peak_mb:.0f} |")
     lines.append("")
     return results
 
@@ -147,11 +150,12 @@ def plot(latency: dict[int, list[float]], loads: list[webhook_load.LoadResult], 
         for data, style, what in ((r.ack_ms, "-", "ack"), (r.reply_ms, "--", "webhook→reply")):
             if data:
                 ordered = sorted(data)
-                axes[1].plot(ordered, [i / len(ordered) for i in range(len(ordered))], style, label=f"{r.database} {what}")
+                axes[1].plot(ordered, [i / len(ordered) for i in range(len(ordered))], style,
+                             label=f"{r.database} {r.rate:g}/s {what}")
     axes[1].set_xscale("log")
     axes[1].set_xlabel("ms (log)")
     axes[1].set_ylabel("share of events")
-    axes[1].set_title(f"Webhook at {loads[0].rate:g} events/s" if loads else "Webhook")
+    axes[1].set_title("Webhook latency (per database and rate)")
     axes[1].legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=110)
@@ -171,6 +175,8 @@ def targets(lines: list[str], reports: dict[str, Report], latency: dict[int, lis
     if 1 in latency:
         rows.append(("FAQ p99 ≤ 10 ms", f"{pct(latency[1], 99):.2f} ms", pct(latency[1], 99) <= 10))
     for r in loads:
+        if r.rate < 200:
+            continue  # the targets are set at 200 events/s; lower rates are context
         rows.append((f"Webhook ack p99 ≤ 50 ms at {r.rate:g}/s ({r.database})", f"{pct(r.ack_ms, 99):.1f} ms", pct(r.ack_ms, 99) <= 50))
         rows.append((f"Reply within 300 ms p99 ({r.database})", f"{pct(r.reply_ms, 99):.0f} ms", pct(r.reply_ms, 99) <= 300))
         rows.append((f"Web RSS ≤ 200 MB ({r.database})", f"{r.rss_peak_mb:.0f} MB", r.rss_peak_mb <= 200))
@@ -204,8 +210,8 @@ def main(argv: list[str] | None = None) -> int:
         runs = [("SQLite", f"sqlite:///{tmp}/load.db")]
         if args.pg:
             runs.append(("PostgreSQL", args.pg))
-        rate, seconds = (100.0, 5.0) if args.quick else (200.0, 20.0)
-        loads = webhook_section(lines, runs, rate, seconds)
+        rates, seconds = ((100.0,), 5.0) if args.quick else ((100.0, 200.0), 20.0)
+        loads = webhook_section(lines, runs, rates, seconds)
     if args.quick:
         scale = scale_section(lines, [(10_000, 0)], [], None)
     else:

@@ -6,6 +6,7 @@ import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
+import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
@@ -19,6 +20,7 @@ from bot.settings import Settings, get_settings
 __all__ = ["app", "create_app"]
 
 log = logging.getLogger(__name__)
+WORKER_THREADS = 8
 
 
 def create_app(settings: Settings | None = None, *, services: Services | None = None) -> FastAPI:
@@ -36,6 +38,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             log.error("%s", exc)
             raise SystemExit(3) from None
         app.state.line = LineClient(settings)
+        # Handlers run in worker threads; a few are plenty (they hold the GIL anyway) and each
+        # idle thread costs memory.
+        anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         log.info("assistant started", extra={"dev_mode": settings.dev_mode})
         try:
             yield

@@ -83,10 +83,14 @@ def list_unanswered(*, session: Session, limit: int = 100) -> list[UnansweredQue
 
 
 def claim_event(*, session: Session, webhook_event_id: str) -> bool:
-    """True the first time an event id is seen; False for a redelivery."""
+    """True the first time an event id is seen; False for a redelivery.
+
+    Must be the transaction's first write: a duplicate rolls the (still empty) transaction back.
+    """
+    session.add(ProcessedEvent(webhook_event_id=webhook_event_id))
     try:
-        with session.begin_nested():
-            session.add(ProcessedEvent(webhook_event_id=webhook_event_id))
+        session.flush()
     except IntegrityError:
+        session.rollback()
         return False
     return True

@@ -162,3 +162,22 @@ def test_events_of_one_payload_are_handled_in_timestamp_order(bot: Bot) -> None:
     bot.post(second, first)  # delivered out of order
     texts = [c.body["messages"][0]["text"] for c in bot.standin.replies()]
     assert "3月7日" in texts[0] and "2月22日" in texts[1]
+
+
+def test_slow_work_shows_the_loading_animation(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from bot import webhook
+
+    monkeypatch.setattr(webhook, "LOADING_AFTER_SECONDS", 0.0)  # every answer counts as slow
+    original = bot.services.router.dispatch
+
+    def slow(ctx):  # type: ignore[no-untyped-def]
+        import time
+
+        time.sleep(0.2)
+        return original(ctx)
+
+    monkeypatch.setattr(bot.services.router, "dispatch", slow)
+    bot.say("A類截止是哪天？")
+    loading = bot.standin.calls_to("/chat/loading/start")
+    assert len(loading) == 1 and loading[0].body["chatId"] == "U" + "a" * 32
+    assert openapi.errors(loading[0].body, "ShowLoadingAnimationRequest") == [] if openapi.available() else True
