@@ -58,51 +58,18 @@ def _users(db: Database, n: int, *, subscribe: bool = False) -> None:
                                                         "role": "leader"} for u in chunk])
 
 
-def notice(n: int, latency_ms: int) -> ScaleResult:
+def _measure(what: str, n: int, latency_ms: int, setup, plan) -> ScaleResult:  # type: ignore[no-untyped-def]
+    """Time ``plan`` (queueing) and the delivery run that follows, against a fresh stand-in and DB."""
     standin = LineStandin(latency=latency_ms / 1000)
     with tempfile.TemporaryDirectory() as tmp, serve_in_thread(standin.app) as line_url:
         db, url = _fresh_db(tmp)
-        _users(db, n)
+        setup(db)
         settings = Settings(_env_file=None, database_url=url, line_api_base_url=line_url,
                             line_channel_access_token="bench", line_channel_secret="bench", admin_token="bench")
         tracemalloc.start()
         start = time.perf_counter()
         with db.session() as session:
-            created, _ = create_notice(session, text="說明會提醒：3/1 14:00 線上說明會", audience="all", actor="bench")
-            notice_id = created.id
-        queued = time.perf_counter()
-
-        async def send() -> int:
-            line = LineClient(settings)
-            try:
-                report = await Deliverer(db, line).run(kind="notice", ref=str(notice_id))
-                return report.calls
-            finally:
-                await line.close()
-
-        calls = asyncio.run(send())
-        done = time.perf_counter()
-        peak = tracemalloc.get_traced_memory()[1] / 2**20
-        tracemalloc.stop()
-        delivered = sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast"))
-        db.dispose()
-    return ScaleResult("notice", n, latency_ms, queued - start, done - queued, calls, delivered, peak)
-
-
-def reminder_run(n: int) -> ScaleResult:
-    standin = LineStandin()
-    with tempfile.TemporaryDirectory() as tmp, serve_in_thread(standin.app) as line_url:
-        db, url = _fresh_db(tmp)
-        with db.session() as session:
-            seed_calendar(session=session, calendar=load_calendar())
-        _users(db, n, subscribe=True)
-        settings = Settings(_env_file=None, database_url=url, line_api_base_url=line_url,
-                            line_channel_access_token="bench", line_channel_secret="bench", admin_token="bench")
-        now = datetime(2023, 2, 21, 9, 0, tzinfo=TAIPEI)
-        tracemalloc.start()
-        start = time.perf_counter()
-        with db.session() as session:
-            reminders.plan(session, now, settings)
+            plan(session, settings)
         queued = time.perf_counter()
 
         async def send() -> int:
@@ -118,7 +85,24 @@ def reminder_run(n: int) -> ScaleResult:
         tracemalloc.stop()
         delivered = sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast"))
         db.dispose()
-    return ScaleResult("reminder run", n, 0, queued - start, done - queued, calls, delivered, peak)
+    return ScaleResult(what, n, latency_ms, queued - start, done - queued, calls, delivered, peak)
+
+
+def notice(n: int, latency_ms: int) -> ScaleResult:
+    return _measure(
+        "notice", n, latency_ms, lambda db: _users(db, n),
+        lambda session, _settings: create_notice(session, text="說明會提醒：3/1 14:00 線上說明會", audience="all", actor="bench"),
+    )
+
+
+def reminder_run(n: int) -> ScaleResult:
+    def setup(db: Database) -> None:
+        with db.session() as session:
+            seed_calendar(session=session, calendar=load_calendar())
+        _users(db, n, subscribe=True)
+
+    at = datetime(2023, 2, 21, 9, 0, tzinfo=TAIPEI)  # 09:00 on the day 14 days before the A類 deadline
+    return _measure("reminder run", n, 0, setup, lambda session, settings: reminders.plan(session, at, settings))
 
 
 def clock_memory(n: int) -> tuple[float, float, float]:

@@ -7,6 +7,7 @@ import hmac
 import itertools
 import json
 import time
+import uuid
 from typing import Any
 
 _ids = itertools.count(1)
@@ -28,7 +29,7 @@ def _base(kind: str, user_id: str, *, source: str = "user", group_id: str = "Cgr
         "mode": "active",
         "timestamp": int(time.time() * 1000) + n,
         "source": src,
-        "webhookEventId": f"01TEST{n:020d}",
+        "webhookEventId": "01" + uuid.uuid4().hex[:24].upper(),  # unique across processes and runs, like LINE's ULIDs
         "deliveryContext": {"isRedelivery": False},
         "replyToken": f"rt{n:030d}",
     }
