@@ -9,7 +9,6 @@ from __future__ import annotations
 import argparse
 import os
 import platform
-import statistics
 import sys
 from datetime import datetime
 from pathlib import Path
@@ -196,7 +195,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--out", default=str(ROOT / "docs" / "benchmarks.md"))
     args = parser.parse_args(argv)
     started = datetime.now()
-    lines = [f"# Benchmarks", "",
+    lines = ["# Benchmarks", "",
              f"Run `{' '.join(['python -m bench', *(['--quick'] if args.quick else [])])}` on {started:%Y-%m-%d %H:%M} — "
              f"{platform.processor() or platform.machine()}, {os.cpu_count()} cores, Python {platform.python_version()}, "
              f"{platform.system()} {platform.release()}.", ""]

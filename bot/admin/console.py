@@ -8,7 +8,7 @@ and the questions the assistant could not answer.
 from __future__ import annotations
 
 import hmac
-from datetime import datetime, timezone
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -301,7 +301,3 @@ def install(app) -> None:  # type: ignore[no-untyped-def]
     @app.exception_handler(LoginRequired)
     async def _to_login(request: Request, exc: LoginRequired) -> Response:  # noqa: ARG001
         return Redirect("/admin/login", status_code=303)
-
-
-def utc_now() -> datetime:
-    return datetime.now(timezone.utc)

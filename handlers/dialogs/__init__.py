@@ -11,6 +11,7 @@ from linebot.v3.messaging import FlexMessage, Message
 
 from db import forms_repo
 from db.models import FormSession, User
+from handlers.answering import Choice
 from handlers.context import Ctx
 from handlers.dialogs.engine import Engine, Prompt
 from handlers.replies import text_message
@@ -165,7 +166,7 @@ def on_join_cluster(ctx: Ctx) -> None:
     for fs in ctx.session.query(FormSession).filter_by(line_user_id=ctx.user_id, form_id="dc_member"):
         fs.cluster_id = cluster.id
     ctx.reply(text_message(f"已加入「{cluster.name}」！接著可以說「自我評估」填寫成員自評。",
-                           ()))
+                           (Choice("填成員自評", "say", {"text": "自我評估"}),)))
 
 
 def join_pattern() -> str:

@@ -4,11 +4,10 @@ from __future__ import annotations
 import re
 import time
 
-import pytest
 from sqlalchemy import insert
 
 from bot.admin import sessions
-from db.models import Cluster, FormSession, StaffAccount, Subscription, User
+from db.models import Cluster, FormSession, StaffAccount, User
 from tests.conftest import Bot
 
 

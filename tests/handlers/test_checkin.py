@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.services import Services
 from db import forms_repo
-from db.models import Cluster, Evidence, FormSession, Subscription
+from db.models import Cluster, Evidence, Subscription
 from handlers.dialogs import engine as engine_module
 from tests.conftest import Bot, quick_replies, text_of
 from tests.utils import line_events
