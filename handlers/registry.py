@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from linebot.v3.webhooks import ImageMessageContent
 
-from handlers import countdown, dialogs, faq, greeting, privacy, subscriptions
+from handlers import countdown, dialogs, faq, greeting, kpis, privacy, subscriptions
 from handlers.filters import ADDRESSED, FOLLOW, IN_GROUP, MEDIA, POSTBACK, TEXT, Filter, text_matches
 from handlers.router import Router
 
@@ -38,6 +38,8 @@ def build_router() -> Router:
     router.add(TEXT & ~IN_GROUP & text_matches(dialogs.join_pattern()), dialogs.on_join_cluster)
     router.add(TEXT & ~IN_GROUP & FORM_TRIGGER, dialogs.on_start_form)
     router.add(TEXT & ~IN_GROUP & LIVE_FORM, dialogs.on_form_text)
+    router.add(TEXT & ~IN_GROUP & text_matches(kpis.ADD_KPI), kpis.on_add_kpi)
+    router.add(TEXT & ~IN_GROUP & text_matches(kpis.LIST_KPIS), kpis.on_list_kpis)
     router.add(IMAGE & ~IN_GROUP & LIVE_FORM, dialogs.on_form_image)
     router.add(TEXT & ~IN_GROUP & text_matches(r"繼續|繼續填|繼續填寫"), dialogs.on_resume)
     # Reminders and the calendar.

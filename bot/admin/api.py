@@ -110,3 +110,37 @@ def audit(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.services.db.session() as session:
         rows = session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(200)).all()
         return [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "details": r.details} for r in rows]
+
+
+class KpiIn(BaseModel):
+    name: str = Field(min_length=1, max_length=60)
+    target: float = Field(gt=0)
+    unit: str = Field(default="", max_length=10)
+
+
+@router.post("/clusters/{code}/kpis", status_code=201)
+def add_cluster_kpi(code: str, body: KpiIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+    """Staff define a cluster's own KPI (自訂績效指標); check-ins started afterwards ask for it."""
+    from db import forms_repo
+
+    with request.app.state.services.db.session() as session:
+        cluster = forms_repo.cluster_by_code(session=session, code=code)
+        if cluster is None:
+            raise HTTPException(404, "no such cluster code")
+        kpi = forms_repo.add_kpi(session=session, cluster_id=cluster.id, name=body.name, target=body.target, unit=body.unit)
+        session.add(AuditLog(actor=staff, action="kpi_added", details={"cluster": cluster.code, "kpi": body.name}))
+        return {"id": kpi.id, "cluster": cluster.code, "name": kpi.name, "target": kpi.target, "unit": kpi.unit}
+
+
+@router.post("/forms/{session_id}/lock")
+def lock_form(session_id: int, request: Request, staff: StaffDep, locked: bool = True) -> dict[str, Any]:
+    """Lock a submitted form for review (the user can no longer reopen it), or unlock it."""
+    from db.models import FormSession
+
+    with request.app.state.services.db.session() as session:
+        fs = session.get(FormSession, session_id)
+        if fs is None or fs.status != "submitted":
+            raise HTTPException(404, "no submitted form with this id")
+        fs.locked = locked
+        session.add(AuditLog(actor=staff, action="form_locked" if locked else "form_unlocked", details={"form": session_id}))
+        return {"id": session_id, "locked": locked}

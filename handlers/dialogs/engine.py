@@ -138,6 +138,9 @@ class Engine:
             self.say(f"先幫您暫存「{self.forms[other.form_id].title}」，之後說「繼續」就能接著填。")
         user = self.session.get(User, self.user_id)
         cluster_id = user.cluster_id if user else None
+        if cluster_id is None:
+            led = self.session.query(Cluster.id).filter(Cluster.leader_user_id == self.user_id).first()
+            cluster_id = led[0] if led else None
         fs = forms_repo.start_session(
             session=self.session, line_user_id=self.user_id, form_id=form_id, cluster_id=cluster_id,
             status="consent" if form.consent else "active",

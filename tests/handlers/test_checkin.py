@@ -8,7 +8,7 @@ from fastapi.testclient import TestClient
 from bot.app import create_app
 from bot.services import Services
 from db import forms_repo
-from db.models import Cluster, Evidence, Subscription
+from db.models import Cluster, Evidence, FormSession, Subscription
 from handlers.dialogs import engine as engine_module
 from tests.conftest import Bot, quick_replies, text_of
 from tests.utils import line_events
@@ -131,3 +131,31 @@ def test_staff_compose_preview_confirm_and_send(settings, standin) -> None:  # t
         calls = standin.calls_to("/message/multicast")
         assert len(calls) == 1 and calls[0].body["to"] == [LEADER]
         assert audience
+
+
+def test_leader_defines_kpis_by_chat_and_the_next_checkin_asks_for_them(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 8, 20))
+    with bot.services.db.session() as session:
+        session.add(Cluster(code="KPIAB2", name="鹿谷茶鄉群聚", class_="A", type="地方生活需求", leader_user_id=LEADER))
+    assert "格式" in text_of(bot.say("新增指標 茶席", user_id=LEADER))
+    assert "目標 300場次" in text_of(bot.say("新增指標 茶席體驗 300 場次", user_id=LEADER))
+    assert "茶席體驗：目標 300場次" in text_of(bot.say("我的指標", user_id=LEADER))
+    other = "U" + "o" * 32
+    assert "領導企業" in text_of(bot.say("新增指標 亂加 1 次", user_id=other))
+    messages = checkin(bot, ["1", "1", "1", "1", "50"])
+    assert "茶席體驗" in text_of(messages) and "目標 300場次" in text_of(messages)
+
+
+def test_staff_lock_submitted_forms_and_add_kpis_by_api(bot: Bot) -> None:
+    auth = {"Authorization": "Bearer test-admin-token"}
+    with bot.services.db.session() as session:
+        session.add(Cluster(code="KPICD3", name="群聚", class_="B", type="商模數位創新", leader_user_id=LEADER))
+        fs = FormSession(line_user_id=LEADER, form_id="dc_member", status="submitted")
+        session.add(fs)
+        session.flush()
+        form_id = fs.id
+    assert bot.client.post("/admin/api/clusters/KPICD3/kpis", json={"name": "新增會員", "target": 200, "unit": "人"}).status_code == 401
+    response = bot.client.post("/admin/api/clusters/KPICD3/kpis", json={"name": "新增會員", "target": 200, "unit": "人"}, headers=auth)
+    assert response.status_code == 201 and response.json()["target"] == 200
+    assert bot.client.post(f"/admin/api/forms/{form_id}/lock", headers=auth).json()["locked"] is True
+    assert "鎖定" in text_of(bot.say("自我評估", user_id=LEADER))
