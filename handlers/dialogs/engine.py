@@ -229,7 +229,7 @@ class Engine:
         item = form.items[min(fs.position, len(form.items) - 1)]
         if fs.status != "active" or item.type != "photos":
             self.say("收到照片了，不過目前這一題不需要照片喔。")
-            return self.prompts + self._current(fs) if fs.status == "active" else self.prompts
+            return self._current(fs) if fs.status == "active" else self.prompts
         photos = [*fs.pending.get("photos", []), message_id][:20]
         fs.pending = {**fs.pending, "photos": photos}
         self.jobs.append(("fetch_evidence", {"session_id": fs.id, "message_id": message_id}))

@@ -159,3 +159,13 @@ def test_staff_lock_submitted_forms_and_add_kpis_by_api(bot: Bot) -> None:
     assert response.status_code == 201 and response.json()["target"] == 200
     assert bot.client.post(f"/admin/api/forms/{form_id}/lock", headers=auth).json()["locked"] is True
     assert "鎖定" in text_of(bot.say("自我評估", user_id=LEADER))
+
+
+def test_a_photo_where_none_is_asked_is_acknowledged_once(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 7, 20))
+    make_cluster(bot)
+    checkin(bot, [])
+    image = line_events.message_event(line_events.MEDIA_MESSAGES["image"], user_id=LEADER)
+    reply = bot.send(image)
+    assert [m["text"].count("不需要照片") for m in reply] == [1, 0]
+    assert "第 1/" in reply[1]["text"]
