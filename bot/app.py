@@ -2,6 +2,7 @@
 page and the LINE API stand-in."""
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -42,9 +43,11 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         # idle thread costs memory.
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         log.info("assistant started", extra={"dev_mode": settings.dev_mode})
+        recovery = asyncio.create_task(_recover_forever(app))
         try:
             yield
         finally:
+            recovery.cancel()
             await app.state.line.close()
 
     app = FastAPI(title="SME program assistant", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -62,6 +65,16 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
         mount_dev(app, settings)
     return app
+
+
+async def _recover_forever(app: FastAPI) -> None:
+    """At start-up and every minute: handle events a crashed process acknowledged but never handled."""
+    while True:
+        try:
+            await webhook.recover_inbox(app.state.services, app.state.line)
+        except Exception:  # noqa: BLE001 — logged, retried next minute
+            log.exception("inbox recovery failed")
+        await asyncio.sleep(60)
 
 
 def __getattr__(name: str) -> FastAPI:

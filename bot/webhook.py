@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 import weakref
+from datetime import datetime, timedelta, timezone
 from typing import Any
 
 import anyio
@@ -20,6 +21,7 @@ from fastapi.responses import JSONResponse
 from linebot.v3.messaging import TextMessage
 from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, UnfollowEvent
+from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
@@ -28,7 +30,7 @@ from bot.services import Services
 from db import repo
 from handlers.context import Ctx
 
-__all__ = ["MAX_BODY_BYTES", "parse_events", "process_events", "raw_events", "router", "to_events"]
+__all__ = ["MAX_BODY_BYTES", "parse_events", "process_events", "raw_events", "recover_inbox", "router", "to_events"]
 
 log = logging.getLogger(__name__)
 router = APIRouter()
@@ -93,13 +95,60 @@ async def callback(request: Request, background: BackgroundTasks) -> JSONRespons
     except BadPayload as exc:
         return JSONResponse({"detail": str(exc)}, status_code=400)
     if raws:
-        # Turning JSON into typed events takes time; LINE only needs to know we have them.
-        background.add_task(_parse_and_process, raws, services, request.app.state.line)
+        # Kept durably before LINE hears "200": a crash after this point loses nothing. Turning
+        # the JSON into typed events and everything else happens after the response.
+        stored = await anyio.to_thread.run_sync(store_inbox, services, raws)
+        background.add_task(_parse_and_process, stored, services, request.app.state.line)
     return JSONResponse({"status": "ok"})
 
 
-async def _parse_and_process(raws: list[Any], services: Services, line: LineClient) -> None:
-    await process_events(to_events(raws), services, line)
+def store_inbox(services: Services, raws: list[Any]) -> list[tuple[int, Any]]:
+    from db.models import InboxEvent
+
+    with services.db.session() as session:
+        rows = [InboxEvent(event=raw if isinstance(raw, dict) else {"unparseable": repr(raw)[:200]}) for raw in raws]
+        session.add_all(rows)
+        session.flush()
+        return [(row.id, raw) for row, raw in zip(rows, raws)]
+
+
+async def _parse_and_process(stored: list[tuple[int, Any]], services: Services, line: LineClient) -> None:
+    events, inbox_ids = [], []
+    for inbox_id, raw in stored:
+        parsed = to_events([raw])
+        if parsed:
+            events.append(parsed[0])
+            inbox_ids.append(inbox_id)
+        else:
+            await anyio.to_thread.run_sync(_forget, services, inbox_id)
+    await process_events(events, services, line, inbox_ids=inbox_ids)
+
+
+def _forget(services: Services, inbox_id: int) -> None:
+    from db.models import InboxEvent
+
+    with services.db.session() as session:
+        session.execute(delete(InboxEvent).where(InboxEvent.id == inbox_id))
+
+
+ORPHAN_AFTER = 30.0  # seconds: an inbox row this old belongs to a process that died
+
+
+async def recover_inbox(services: Services, line: LineClient) -> int:
+    """Handle events that were acknowledged but never handled (the process died in between)."""
+    from db.models import InboxEvent
+
+    def load() -> list[tuple[int, Any]]:
+        cutoff = datetime.now(timezone.utc) - timedelta(seconds=ORPHAN_AFTER)
+        with services.db.session() as session:
+            rows = session.scalars(select(InboxEvent).where(InboxEvent.received_at < cutoff).order_by(InboxEvent.id)).all()
+            return [(row.id, row.event) for row in rows]
+
+    stored = await anyio.to_thread.run_sync(load)
+    if stored:
+        log.warning("handling events left over from a crash", extra={"count": len(stored)})
+        await _parse_and_process(stored, services, line)
+    return len(stored)
 
 
 _user_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -116,13 +165,15 @@ def _lock_for(event: Event) -> asyncio.Lock:
     return lock
 
 
-async def process_events(events: list[Event], services: Services, line: LineClient) -> None:
+async def process_events(events: list[Event], services: Services, line: LineClient, *,
+                         inbox_ids: list[int] | None = None) -> None:
     """Handle events in timestamp order; one failing event never stops the others."""
-    for event in sorted(events, key=lambda e: getattr(e, "timestamp", 0) or 0):
+    pairs = list(zip(events, inbox_ids or [None] * len(events)))
+    for event, inbox_id in sorted(pairs, key=lambda p: getattr(p[0], "timestamp", 0) or 0):
         lock = _lock_for(event)
         try:
             async with lock:
-                await process_event(event, services, line)
+                await process_event(event, services, line, inbox_id=inbox_id)
         except Exception:  # noqa: BLE001 — logged; the user gets an apology if we can reply
             log.exception("event handling failed", extra={"event": type(event).__name__})
             token = getattr(event, "reply_token", None)
@@ -136,8 +187,10 @@ async def process_events(events: list[Event], services: Services, line: LineClie
 SLOW_DOWN = "您傳訊息的速度有點快，請稍等一分鐘再問我 🙏"
 
 
-async def process_event(event: Event, services: Services, line: LineClient) -> None:
+async def process_event(event: Event, services: Services, line: LineClient, *, inbox_id: int | None = None) -> None:
     if str(getattr(event, "mode", "active")).lower().endswith("standby"):
+        if inbox_id is not None:
+            await anyio.to_thread.run_sync(_forget, services, inbox_id)
         return  # another channel (e.g. a human operator) owns the chat
     user = getattr(getattr(event, "source", None), "user_id", None)
     token = getattr(event, "reply_token", None)
@@ -150,10 +203,12 @@ async def process_event(event: Event, services: Services, line: LineClient) -> N
                 pass
         if verdict != "ok":
             log.info("rate limited", extra={"verdict": verdict})
+            if inbox_id is not None:
+                await anyio.to_thread.run_sync(_forget, services, inbox_id)
             return
     loading = _loading_indicator(event, line)
     try:
-        messages, deferred = await anyio.to_thread.run_sync(_handle, event, services)
+        messages, deferred = await anyio.to_thread.run_sync(_handle, event, services, inbox_id)
     finally:
         loading.cancel()
     token = getattr(event, "reply_token", None)
@@ -224,7 +279,7 @@ async def run_job(job: str, params: dict[str, Any], services: Services, line: Li
         log.exception("deferred job failed", extra={"job": job})
 
 
-def _handle(event: Event, services: Services) -> tuple[list[Any], list[tuple[str, dict[str, Any]]]]:
+def _handle(event: Event, services: Services, inbox_id: int | None = None) -> tuple[list[Any], list[tuple[str, dict[str, Any]]]]:
     """Run the router in one transaction; retried on fresh state if another process raced us.
 
     Across processes, the user's row is locked for the transaction (PostgreSQL) and form
@@ -233,7 +288,7 @@ def _handle(event: Event, services: Services) -> tuple[list[Any], list[tuple[str
     """
     for attempt in range(3):
         try:
-            return _handle_once(event, services)
+            return _handle_once(event, services, inbox_id)
         except (StaleDataError, OperationalError):
             if attempt == 2:
                 raise
@@ -241,12 +296,18 @@ def _handle(event: Event, services: Services) -> tuple[list[Any], list[tuple[str
     return [], []
 
 
-def _handle_once(event: Event, services: Services) -> tuple[list[Any], list[tuple[str, dict[str, Any]]]]:
+def _handle_once(event: Event, services: Services, inbox_id: int | None = None) -> tuple[list[Any], list[tuple[str, dict[str, Any]]]]:
+    from db.models import InboxEvent
+
     with services.db.session() as session:
         event_id = getattr(event, "webhook_event_id", None)
         if event_id and not repo.claim_event(session=session, webhook_event_id=event_id):
             log.info("duplicate webhook event ignored")
+            if inbox_id is not None:
+                session.execute(delete(InboxEvent).where(InboxEvent.id == inbox_id))
             return [], []
+        if inbox_id is not None:  # handled in this transaction, or left for recovery if it fails
+            session.execute(delete(InboxEvent).where(InboxEvent.id == inbox_id))
         ctx = Ctx(event=event, session=session, services=services)
         if ctx.user_id:
             repo.lock_user(session=session, line_user_id=ctx.user_id)

@@ -7,7 +7,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, Larg
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "AuditLog", "Base", "Evidence", "StaffAccount", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
+    "AuditLog", "Base", "Evidence", "InboxEvent", "StaffAccount", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
     "Notice", "ProcessedEvent", "Subscription", "UnansweredQuestion", "User", "utcnow",
 ]
 
@@ -264,3 +264,17 @@ class StaffAccount(Base):
     username: Mapped[str] = mapped_column(String(40), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class InboxEvent(Base):
+    """A webhook event stored before LINE gets its 200, deleted in the transaction that handles it.
+
+    What is left here after a crash was acknowledged but never handled; it is handled on restart
+    (the reply token has likely expired by then, so the answer goes out as a push).
+    """
+
+    __tablename__ = "inbox_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    event: Mapped[dict] = mapped_column(JSON)

@@ -143,3 +143,40 @@ def test_sigkill_mid_broadcast_sends_each_recipient_exactly_once(standin, databa
     got = Counter(u for c in standin.calls_to("/message/multicast") for u in c.body["to"])
     assert len(got) == 3000
     assert max(got.values()) == 1, "someone received the notice twice"
+
+
+def test_an_event_acknowledged_before_a_crash_is_handled_on_restart(settings, standin) -> None:  # type: ignore[no-untyped-def]
+    """The process died after answering LINE 200 but before handling the event: the next
+    process finds it in the inbox and answers — by push, since the reply token has expired."""
+    from datetime import timedelta
+
+    from fastapi.testclient import TestClient
+
+    from bot.app import create_app
+    from bot.services import Services
+    from db.models import InboxEvent
+
+    services = Services.build(settings)
+    event = line_events.text_event("B類截止是哪天？", user_id=USER)
+    with services.db.session() as session:
+        session.add(InboxEvent(event=event, received_at=datetime.now(timezone.utc) - timedelta(minutes=2)))
+    standin.fail_next("/message/reply", 400)  # the token expired while the process was down
+    with TestClient(create_app(settings, services=services)):
+        deadline = time.time() + 10
+        while not standin.calls_to("/message/push") and time.time() < deadline:
+            time.sleep(0.05)
+    pushes = standin.calls_to("/message/push")
+    assert len(pushes) == 1 and pushes[0].body["to"] == USER
+    assert "2月22日" in pushes[0].body["messages"][0]["text"]
+    with services.db.session() as session:
+        assert session.query(InboxEvent).count() == 0
+
+
+def test_the_inbox_is_empty_after_normal_handling(bot) -> None:  # type: ignore[no-untyped-def]
+    from db.models import InboxEvent
+
+    bot.say("A類截止是哪天？")
+    bot.post({"type": "somethingNew", "mode": "active", "timestamp": 1, "source": {"type": "user", "userId": "U1"},
+              "webhookEventId": "01UNKNOWN", "deliveryContext": {"isRedelivery": False}})
+    with bot.services.db.session() as session:
+        assert session.query(InboxEvent).count() == 0
