@@ -97,9 +97,20 @@ async def callback(request: Request, background: BackgroundTasks) -> JSONRespons
     if raws:
         # Kept durably before LINE hears "200": a crash after this point loses nothing. Turning
         # the JSON into typed events and everything else happens after the response.
-        stored = await anyio.to_thread.run_sync(store_inbox, services, raws)
+        stored = await anyio.to_thread.run_sync(store_inbox, services, raws, limiter=_inbox_limiter())
         background.add_task(_parse_and_process, stored, services, request.app.state.line)
     return JSONResponse({"status": "ok"})
+
+
+_INBOX_LIMITER: anyio.CapacityLimiter | None = None
+
+
+def _inbox_limiter() -> anyio.CapacityLimiter:
+    """Acknowledgements get their own worker threads, so they never queue behind slow handling."""
+    global _INBOX_LIMITER
+    if _INBOX_LIMITER is None:
+        _INBOX_LIMITER = anyio.CapacityLimiter(4)
+    return _INBOX_LIMITER
 
 
 def store_inbox(services: Services, raws: list[Any]) -> list[tuple[int, Any]]:
