@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from db.models import Cluster, FormSession, Subscription, User
 
-__all__ = ["Audience", "AudienceError", "describe", "resolve"]
+__all__ = ["PRESETS", "Audience", "AudienceError", "describe", "preset", "resolve"]
 
 PROGRAMS = {"digital_cluster": "數位群聚", "intl_alliance": "國際主題聯盟"}
 ROLES = {"member": "成員", "leader": "領導企業", "staff": "計畫同仁"}
@@ -27,6 +27,27 @@ ROLES = {"member": "成員", "leader": "領導企業", "staff": "計畫同仁"}
 
 class AudienceError(ValueError):
     """The spec is not one we understand; the message says why (shown to staff)."""
+
+
+#: The audiences staff pick from, in the console and in /公告: key → (label, spec).
+#: ``not_reported`` is filled with the current month when picked.
+PRESETS: dict[str, tuple[str, dict[str, Any]]] = {
+    "all": ("所有好友", {"all": True}),
+    "dc": ("數位群聚（全部）", {"program": "digital_cluster"}),
+    "dc_a": ("數位群聚A類", {"program": "digital_cluster", "class": "A"}),
+    "dc_b": ("數位群聚B類", {"program": "digital_cluster", "class": "B"}),
+    "ia": ("國際主題聯盟", {"program": "intl_alliance"}),
+    "leaders": ("領導企業", {"role": "leader"}),
+    "not_reported": ("本月未回報月報的領導企業", {"not_reported": None}),
+}
+
+
+def preset(key_or_label: str, *, month: str) -> dict[str, Any]:
+    """The spec of a preset, picked by key (console) or label (chat); ``month`` is YYYY-MM."""
+    for key, (label, spec) in PRESETS.items():
+        if key_or_label in (key, label):
+            return {"not_reported": month} if "not_reported" in spec else dict(spec)
+    raise AudienceError("請選擇對象")
 
 
 @dataclass(frozen=True)

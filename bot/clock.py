@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import signal
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timezone
 
 from bot.line_client import LineClient
 from bot.logs import configure_logging
@@ -25,20 +25,16 @@ _runtime: dict[str, object] = {}
 
 
 async def tick(now: datetime | None = None) -> None:
-    """One pass: scheduled notices, due reminders, and anything left to deliver."""
+    """One pass: queue scheduled notices and due reminders, deliver the queue once, settle."""
     from bot import notices, reminders
-    from bot.delivery import Deliverer
 
     db: Database = _runtime["db"]  # type: ignore[assignment]
     line: LineClient = _runtime["line"]  # type: ignore[assignment]
     settings: Settings = _runtime["settings"]  # type: ignore[assignment]
     now = now or datetime.now(timezone.utc)
     with db.session() as session:
-        notice_ids = notices.dispatch_due(session, now)
+        notices.dispatch_due(session, now)
     await reminders.run(db, line, settings, now)
-    for notice_id in notice_ids:
-        await notices.deliver_notice(db, line, notice_id)
-    await Deliverer(db, line).run(stale_after=timedelta(seconds=settings.delivery_stale_seconds))
     with db.session() as session:
         notices.settle(session)
 

@@ -103,9 +103,10 @@ class LineClient:
             )
         )
 
-    async def _call(self, awaitable) -> None:  # type: ignore[no-untyped-def]
+    async def _call(self, awaitable):  # type: ignore[no-untyped-def]
+        """Await a LINE API call; any failure becomes a :class:`LineError` with its status."""
         try:
-            await awaitable
+            return await awaitable
         except ApiException as exc:
             raise LineError(exc.status or 0, str(exc.reason), retry_after=_retry_after(exc.headers)) from None
         except (TimeoutError, OSError, asyncio.TimeoutError) as exc:
@@ -113,12 +114,9 @@ class LineClient:
 
     async def content(self, message_id: str) -> tuple[bytes, str | None]:
         """The bytes of a user's photo/file (LINE keeps them for a limited time)."""
-        try:
-            response = await self.blob.get_message_content_with_http_info(message_id, _request_timeout=self.timeout)
-        except ApiException as exc:
-            raise LineError(exc.status or 0, str(exc.reason)) from None
-        except (TimeoutError, OSError, asyncio.TimeoutError) as exc:
-            raise LineError(0, type(exc).__name__) from None
+        response = await self._call(
+            self.blob.get_message_content_with_http_info(message_id, _request_timeout=self.timeout)
+        )
         headers = response.headers or {}
         return bytes(response.data), headers.get("Content-Type") or headers.get("content-type")
 

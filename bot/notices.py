@@ -100,15 +100,12 @@ def dispatch_due(session: Session, now: datetime) -> list[int]:
 
 
 async def deliver_notice(db: Database, line: LineClient, notice_id: int) -> None:
-    report = await Deliverer(db, line).run(kind="notice", ref=str(notice_id))
+    """Send a notice now (the web process's "send now"); the clock sends scheduled ones."""
+    await Deliverer(db, line).run(kind="notice", ref=str(notice_id))
     with db.session() as session:
         notice = session.get(Notice, notice_id)
-        if notice is not None and notice.status == "sending":
-            pending = session.scalar(select(func.count()).select_from(Delivery).where(
-                Delivery.kind == "notice", Delivery.ref == str(notice_id), Delivery.status.in_(("pending", "sending"))))
-            notice.status = "done" if not pending else "sending"
-        session.add(AuditLog(actor="system", action="notice_delivered", details={
-            "notice": notice_id, "sent": report.sent, "failed": report.failed, "calls": report.calls}))
+        if notice is not None:
+            _settle(session, notice)
 
 
 def notice_report(session: Session, notice: Notice) -> dict[str, Any]:
@@ -128,8 +125,17 @@ def notice_report(session: Session, notice: Notice) -> dict[str, Any]:
 
 def settle(session: Session) -> None:
     """Mark notices done once none of their deliveries is still pending (after a crash, too)."""
-    for notice in session.scalars(select(Notice).where(Notice.status == "sending")):
-        pending = session.scalar(select(func.count()).select_from(Delivery).where(
-            Delivery.kind == "notice", Delivery.ref == str(notice.id), Delivery.status.in_(("pending", "sending"))))
-        if not pending:
-            notice.status = "done"
+    for notice in session.scalars(select(Notice).where(Notice.status == "sending")).all():
+        _settle(session, notice)
+
+
+def _settle(session: Session, notice: Notice) -> None:
+    """A notice whose deliveries are all final is done; its outcome goes to the audit log."""
+    if notice.status != "sending":
+        return
+    report = notice_report(session, notice)
+    if report["pending"]:
+        return
+    notice.status = "done"
+    session.add(AuditLog(actor="system", action="notice_delivered", details={
+        "notice": notice.id, "sent": report["sent"], "failed": report["failed"], "blocked": report["blocked"]}))

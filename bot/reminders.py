@@ -24,12 +24,11 @@ from bot.line_client import LineClient
 from bot.settings import Settings
 from db.engine import Database
 from db.models import AuditLog, Cluster, Milestone, Subscription, User
-from knowledge.calendar import TAIPEI, load_calendar
+from knowledge.calendar import TAIPEI, load_calendar, roc_date
 
 __all__ = ["Due", "due_now", "plan", "run"]
 
 log = logging.getLogger(__name__)
-_WEEKDAYS = "一二三四五六日"
 PROGRAM_NAMES = {"digital_cluster": "數位群聚輔導", "intl_alliance": "國際主題聯盟"}
 
 
@@ -44,13 +43,6 @@ class Due:
 
 def _at_local(day: date, hour: int) -> datetime:
     return datetime.combine(day, time(hour, 0), tzinfo=TAIPEI)
-
-
-def _fmt(moment: datetime, all_day: bool = False) -> str:
-    local = moment.astimezone(TAIPEI)
-    roc = local.year - 1911
-    text = f"{roc}年{local.month}月{local.day}日（週{_WEEKDAYS[local.weekday()]}）"
-    return text if all_day else f"{text}{local:%H:%M}"
 
 
 def _audience(session: Session, milestone: Milestone) -> set[str]:
@@ -70,7 +62,7 @@ def _deadline_text(milestone: Milestone, days: int) -> str:
     when = "就是今天" if days == 0 else f"還有 {days} 天"
     lines = [
         f"⏰ {PROGRAM_NAMES.get(milestone.program, '')}提醒：{milestone.title}",
-        f"時間：{_fmt(milestone.at, milestone.all_day)}（{when}）" + ("，日期為暫定" if milestone.approximate else ""),
+        f"時間：{roc_date(milestone.at, long=True, time=not milestone.all_day)}（{when}）" + ("，日期為暫定" if milestone.approximate else ""),
     ]
     if milestone.what:
         lines.append(milestone.what)
@@ -142,10 +134,10 @@ def plan(session: Session, now: datetime, settings: Settings) -> int:
 
 
 async def run(db: Database, line: LineClient, settings: Settings, now: datetime, *, actor: str = "clock") -> DeliveryReport:
-    """One reminder run: plan, send, and record it in the audit log."""
+    """One reminder run: plan, send everything queued (scheduled notices too), audit it."""
     with db.session() as session:
         queued = plan(session, now, settings)
-    report = await Deliverer(db, line).run(kind=None)
+    report = await Deliverer(db, line).run(stale_after=timedelta(seconds=settings.delivery_stale_seconds))
     with db.session() as session:
         session.add(AuditLog(actor=actor, action="reminder_run", details={
             "at": now.isoformat(), "queued": queued, "sent": report.sent, "failed": report.failed, "calls": report.calls,

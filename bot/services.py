@@ -8,6 +8,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from linebot.v3.webhook import SignatureValidator
+
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from db.engine import Database
@@ -30,6 +32,7 @@ class Services:
 
     def __post_init__(self) -> None:
         self.rate_limiter.limit = self.settings.rate_limit_per_minute
+        self.signature = SignatureValidator(self.settings.line_channel_secret)
 
     @classmethod
     def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None) -> "Services":

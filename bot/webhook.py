@@ -19,7 +19,6 @@ import anyio
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 from linebot.v3.messaging import TextMessage
-from linebot.v3.webhook import SignatureValidator
 from linebot.v3.webhooks import Event, UnfollowEvent
 from sqlalchemy import delete, select
 from sqlalchemy.exc import OperationalError
@@ -83,9 +82,8 @@ async def callback(request: Request, background: BackgroundTasks) -> JSONRespons
         return JSONResponse({"detail": "payload too large"}, status_code=413)
     if not signature:
         return JSONResponse({"detail": "missing X-Line-Signature"}, status_code=400)
-    validator = SignatureValidator(services.settings.line_channel_secret)
     try:
-        valid = validator.validate(body.decode("utf-8"), signature)
+        valid = services.signature.validate(body.decode("utf-8"), signature)
     except (UnicodeDecodeError, ValueError, TypeError):
         valid = False
     if not valid:

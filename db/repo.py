@@ -22,12 +22,13 @@ __all__ = [
 def get_or_create_user(*, session: Session, line_user_id: str) -> User:
     user = session.get(User, line_user_id)
     if user is None:
-        user = User(line_user_id=line_user_id)
-        session.add(user)
         try:
-            session.flush()
-        except IntegrityError:  # created concurrently by another event of the same user
-            session.rollback()
+            # A savepoint, so that losing the race to another event of the same user does not
+            # roll back what this transaction already did (its event claim).
+            with session.begin_nested():
+                user = User(line_user_id=line_user_id)
+                session.add(user)
+        except IntegrityError:
             user = session.get(User, line_user_id)
             assert user is not None
     user.last_seen_at = utcnow()

@@ -104,6 +104,3 @@ class Ctx:
     @property
     def is_staff(self) -> bool:
         return self.user_id is not None and self.user_id in self.services.settings.staff_ids
-
-    def log_extra(self) -> dict[str, Any]:
-        return {"event": type(self.event).__name__}

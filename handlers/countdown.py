@@ -9,7 +9,7 @@ from db.models import Milestone, Subscription
 from handlers.context import Ctx
 from handlers.replies import text_message
 from handlers.subscriptions import upcoming_lines
-from knowledge.calendar import TAIPEI
+from knowledge.calendar import roc_date
 from knowledge.retrieval import query_facets
 from knowledge.normalize import normalize
 
@@ -22,21 +22,19 @@ def on_countdown(ctx: Ctx, *, now: datetime | None = None) -> None:
     """Days left until the next deadlines (for the class/program named, or the user's subscriptions)."""
     now = now or datetime.now(timezone.utc)
     facets = query_facets(normalize(ctx.text or "", ctx.services.kb.vocabulary))
-    subs: list[Subscription] = []
+    follows: list[tuple[str, str]] = []
     if facets:
-        subs = [Subscription(program=facets.get("program", "digital_cluster"), class_=facets.get("class", ""))]
+        follows = [(facets.get("program", "digital_cluster"), facets.get("class", ""))]
     elif ctx.user_id:
-        subs = list(ctx.session.scalars(select(Subscription).where(Subscription.line_user_id == ctx.user_id)))
-    lines = upcoming_lines(ctx, subs, now=now)
+        follows = list(ctx.session.execute(
+            select(Subscription.program, Subscription.class_).where(Subscription.line_user_id == ctx.user_id)).tuples())
+    lines = upcoming_lines(ctx, follows, now=now)
     if lines:
         ctx.reply(text_message("接下來的截止日：\n" + "\n".join(lines) + "\n\n📄 依計畫行事曆（可說「訂閱」收到提醒）"))
         return
     past = ctx.session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.at <= now)
                                .order_by(Milestone.at.desc()).limit(3)).all()
-    latest = "\n".join(
-        f"・{m.title}：{m.at.astimezone(TAIPEI).year - 1911}/{m.at.astimezone(TAIPEI).month}/{m.at.astimezone(TAIPEI).day}（已過）"
-        for m in past
-    )
+    latest = "\n".join(f"・{m.title}：{roc_date(m.at, weekday=False, time=False)}（已過）" for m in past)
     ctx.reply(text_message(
         "目前行事曆上沒有即將到來的截止日。最近的日期：\n" + (latest or "（無）") +
         "\n\n新年度的須知公告後，日期會更新在行事曆上；說「訂閱」就能在截止前收到提醒。"

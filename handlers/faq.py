@@ -20,6 +20,13 @@ def _context(ctx: Ctx) -> Context:
     return Context(last_entry_id=user.last_entry_id, last_query=user.last_query)
 
 
+def _last_query(ctx: Ctx) -> str:
+    """The question the user's last answer was for (what 沒幫助 and 都不是 refer to)."""
+    if ctx.user_id is None:
+        return ""
+    return repo.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id).last_query or ""
+
+
 def _remember(ctx: Ctx, answer: Answer) -> None:
     if ctx.user_id is None:
         return
@@ -66,11 +73,9 @@ def on_town_choice(ctx: Ctx) -> None:
 
 def on_none_of_these(ctx: Ctx) -> None:
     """The suggestions missed: log the question for staff and give the contact window."""
-    query = None
-    if ctx.user_id is not None:
-        query = repo.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id).last_query
-    repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query or "", reason="none_of_these")
-    ctx.reply(text_message(ctx.services.assistant.fallback_text(query or "")))
+    query = _last_query(ctx)
+    repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="none_of_these")
+    ctx.reply(text_message(ctx.services.assistant.fallback_text(query)))
 
 
 def on_feedback(ctx: Ctx) -> None:
@@ -82,14 +87,10 @@ def on_feedback(ctx: Ctx) -> None:
     if helpful:
         ctx.reply(text_message("謝謝您的回饋 😊 還有其他問題，隨時問我！"))
         return
-    query = None
-    if ctx.user_id is not None:
-        query = repo.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id).last_query
-    repo.record_unanswered(
-        session=ctx.session, line_user_id=ctx.user_id, text=query or "", reason="unhelpful", entry_id=entry_id
-    )
+    query = _last_query(ctx)
+    repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="unhelpful", entry_id=entry_id)
     ctx.reply(
         text_message(
-            "抱歉沒有幫上忙，已記錄下來請同仁改進。\n\n" + ctx.services.assistant.fallback_text(query or "")
+            "抱歉沒有幫上忙，已記錄下來請同仁改進。\n\n" + ctx.services.assistant.fallback_text(query)
         )
     )

@@ -35,7 +35,7 @@ def build_router() -> Router:
     router.add(TEXT & ~IN_GROUP & text_matches(r"我的資料|查看我的資料|我的個資"), privacy.on_my_data)
     router.add(TEXT & ~IN_GROUP & text_matches(r"刪除我的資料|刪除我的個資|刪除資料|刪除個資"), privacy.on_erase_request)
     # Forms: start or resume one by name, join a cluster, or continue the one in progress.
-    router.add(TEXT & ~IN_GROUP & text_matches(dialogs.join_pattern()), dialogs.on_join_cluster)
+    router.add(TEXT & ~IN_GROUP & text_matches(dialogs.JOIN.pattern), dialogs.on_join_cluster)
     router.add(TEXT & ~IN_GROUP & FORM_TRIGGER, dialogs.on_start_form)
     router.add(TEXT & ~IN_GROUP & LIVE_FORM, dialogs.on_form_text)
     router.add(TEXT & ~IN_GROUP & text_matches(kpis.ADD_KPI), kpis.on_add_kpi)

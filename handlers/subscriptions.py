@@ -9,7 +9,7 @@ from db.models import Milestone, Subscription
 from handlers.answering import Choice
 from handlers.context import Ctx
 from handlers.replies import text_message
-from knowledge.calendar import TAIPEI
+from knowledge.calendar import TAIPEI, roc_date
 
 __all__ = ["on_my_reminders", "on_subscribe", "on_subscribe_step", "on_unsubscribe", "upcoming_lines"]
 
@@ -22,7 +22,6 @@ PROGRAM_CHOICES = (
 ROLE_CHOICES = (("成員企業", "member"), ("領導企業", "leader"), ("計畫同仁", "staff"))
 PROGRAM_NAMES = {"digital_cluster": "數位群聚", "intl_alliance": "國際主題聯盟"}
 ROLE_NAMES = dict((v, k) for k, v in ROLE_CHOICES)
-_WEEKDAYS = "一二三四五六日"
 
 
 def _label(sub: Subscription) -> str:
@@ -30,18 +29,18 @@ def _label(sub: Subscription) -> str:
     return f"{PROGRAM_NAMES.get(sub.program, sub.program)}{cls}（{ROLE_NAMES.get(sub.role, sub.role)}）"
 
 
-def upcoming_lines(ctx: Ctx, subs: list[Subscription], *, now: datetime | None = None, limit: int = 3) -> list[str]:
+def upcoming_lines(ctx: Ctx, follows: list[tuple[str, str]], *, now: datetime | None = None, limit: int = 3) -> list[str]:
+    """The next reminded milestones for ``follows`` — (program, class) pairs, class "" for all;
+    an empty list means every program."""
     now = now or datetime.now(timezone.utc)
     rows = ctx.session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.at > now).order_by(Milestone.at))
     lines = []
     for m in rows:
         classes = set(m.audience.get("classes") or [])
-        if subs and not any(s.program == m.program and (not classes or not s.class_ or s.class_ in classes) for s in subs):
+        if follows and not any(p == m.program and (not classes or not c or c in classes) for p, c in follows):
             continue
-        local = m.at.astimezone(TAIPEI)
-        days = (local.date() - now.astimezone(TAIPEI).date()).days
-        lines.append(f"・{m.title}：{local.year - 1911}/{local.month}/{local.day}（週{_WEEKDAYS[local.weekday()]}）"
-                     f"{'' if m.all_day else f'{local:%H:%M}'}，還有 {days} 天" + ("（暫定）" if m.approximate else ""))
+        days = (m.at.astimezone(TAIPEI).date() - now.astimezone(TAIPEI).date()).days
+        lines.append(f"・{m.title}：{roc_date(m.at, time=not m.all_day)}，還有 {days} 天" + ("（暫定）" if m.approximate else ""))
         if len(lines) >= limit:
             break
     return lines
@@ -78,7 +77,7 @@ def on_subscribe_step(ctx: Ctx) -> None:
         ctx.session.add(existing)
     existing.role = role
     ctx.session.flush()
-    lines = upcoming_lines(ctx, [existing])
+    lines = upcoming_lines(ctx, [(existing.program, existing.class_)])
     upcoming = "\n".join(lines) if lines else "目前行事曆上沒有即將到來的截止日，新年度日期公告後會依最新行事曆提醒您。"
     ctx.reply(text_message(f"✅ 已訂閱：{_label(existing)}\n截止日前 14、7、3、1 天與當天 09:00 會提醒您。\n\n接下來的日期：\n{upcoming}",
                            (Choice("我的提醒", "say", {"text": "我的提醒"}),)))
@@ -101,7 +100,7 @@ def on_my_reminders(ctx: Ctx) -> None:
     if not subs:
         ctx.reply(text_message("您還沒有訂閱提醒。要訂閱嗎？", (Choice("訂閱提醒", "say", {"text": "訂閱"}),)))
         return
-    lines = upcoming_lines(ctx, subs)
+    lines = upcoming_lines(ctx, [(s.program, s.class_) for s in subs])
     body = "您訂閱的提醒：\n" + "\n".join(f"・{_label(s)}" for s in subs)
     body += "\n\n接下來的日期：\n" + ("\n".join(lines) if lines else "目前行事曆上沒有即將到來的日期。")
     ctx.reply(text_message(body, (Choice("取消訂閱", "say", {"text": "取消訂閱"}), Choice("再訂閱一個", "say", {"text": "訂閱"}))))

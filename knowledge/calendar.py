@@ -15,9 +15,26 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge.loader import DATA_DIR, KnowledgeError, Source, read_yaml
 
-__all__ = ["TAIPEI", "Calendar", "Checkpoint", "MilestoneSpec", "load_calendar"]
+__all__ = ["TAIPEI", "Calendar", "Checkpoint", "MilestoneSpec", "load_calendar", "roc_date"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
+_WEEKDAYS = "一二三四五六日"
+
+
+def roc_date(moment: datetime, *, long: bool = False, weekday: bool = True, time: bool = True) -> str:
+    """A moment as people here write it, in Asia/Taipei and the ROC calendar.
+
+    >>> roc_date(datetime(2023, 3, 7, 17, 0, tzinfo=TAIPEI), long=True)
+    '112年3月7日（週二）17:00'
+    >>> roc_date(datetime(2023, 3, 7, 17, 0, tzinfo=TAIPEI), weekday=False, time=False)
+    '112/3/7'
+    """
+    local = moment.astimezone(TAIPEI)
+    roc = local.year - 1911
+    text = f"{roc}年{local.month}月{local.day}日" if long else f"{roc}/{local.month}/{local.day}"
+    if weekday:
+        text += f"（週{_WEEKDAYS[local.weekday()]}）"
+    return f"{text}{local:%H:%M}" if time else text
 
 
 class Audience(BaseModel):

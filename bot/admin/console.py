@@ -20,7 +20,7 @@ from sqlalchemy import select
 from bot import notices
 from bot.admin import sessions
 from bot.admin.exports import csv_response, export_rows
-from bot.audience import AudienceError, describe, reported, resolve
+from bot.audience import PRESETS, AudienceError, describe, preset, reported, resolve
 from db import calendar_repo, repo
 from db.models import AuditLog, Cluster, FormSession, Notice, StaffAccount
 from knowledge.calendar import TAIPEI
@@ -31,16 +31,7 @@ __all__ = ["router"]
 router = APIRouter(prefix="/admin", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
-AUDIENCES: dict[str, tuple[str, dict[str, Any]]] = {
-    "all": ("所有好友", {"all": True}),
-    "dc": ("數位群聚（全部）", {"program": "digital_cluster"}),
-    "dc_a": ("數位群聚 A類", {"program": "digital_cluster", "class": "A"}),
-    "dc_b": ("數位群聚 B類", {"program": "digital_cluster", "class": "B"}),
-    "ia": ("國際主題聯盟", {"program": "intl_alliance"}),
-    "leaders": ("領導企業", {"role": "leader"}),
-    "not_reported": ("本月尚未回報月報的領導企業", {"not_reported": "this-month"}),
-    "clusters": ("指定群聚（填群聚代碼）", {"clusters": []}),
-}
+AUDIENCES: dict[str, tuple[str, dict[str, Any]]] = {**PRESETS, "clusters": ("指定群聚（填群聚代碼）", {"clusters": []})}
 
 
 class LoginRequired(Exception):
@@ -76,17 +67,12 @@ def _this_month() -> str:
 
 
 def _audience_spec(key: str, clusters: str) -> dict[str, Any]:
-    if key not in AUDIENCES:
-        raise AudienceError("請選擇對象")
-    spec = dict(AUDIENCES[key][1])
-    if key == "not_reported":
-        spec = {"not_reported": _this_month()}
-    if key == "clusters":
-        codes = [c.strip().upper() for c in clusters.replace("，", ",").split(",") if c.strip()]
-        if not codes:
-            raise AudienceError("請填入至少一個群聚代碼")
-        spec = {"clusters": codes}
-    return spec
+    if key != "clusters":
+        return preset(key, month=_this_month())
+    codes = [c.strip().upper() for c in clusters.replace("，", ",").split(",") if c.strip()]
+    if not codes:
+        raise AudienceError("請填入至少一個群聚代碼")
+    return {"clusters": codes}
 
 
 # -- login ---------------------------------------------------------------------------------------

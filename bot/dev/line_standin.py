@@ -75,7 +75,6 @@ class LineStandin:
         self._lock = threading.Lock()
         #: Scripted responses for the next calls to a path suffix, e.g. ``[(429, {"Retry-After": "1"})]``.
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
-        self.recipients_seen = 0
         self._accepted_keys: set[str] = set()
         self.app = self._build()
 
@@ -91,7 +90,6 @@ class LineStandin:
     def clear(self) -> None:
         with self._lock:
             self.calls.clear()
-            self.recipients_seen = 0
             self._accepted_keys.clear()
             self.failures.clear()
 
@@ -161,8 +159,6 @@ class LineStandin:
             to = (body or {}).get("to") or []
             if not 1 <= len(to) <= 500:
                 return _error("The request body has 1 error(s)", details=[{"message": "to: size 1..500"}])
-            with standin._lock:
-                standin.recipients_seen += len(to)
             return JSONResponse({})
 
         @app.post("/v2/bot/message/broadcast")

@@ -19,6 +19,7 @@ from knowledge.forms import load_consents, load_forms
 
 __all__ = [
     "FORM_TRIGGERS",
+    "JOIN",
     "has_live_form",
     "on_form_postback",
     "on_form_image",
@@ -39,7 +40,7 @@ FORM_TRIGGERS: dict[str, str] = {
     "ia_checkin": r"(我要|開始|填寫?|回報)?(聯盟月報|聯盟進度回報)",
     "staff_notice": r"/公告|／公告|/notice",
 }
-_JOIN = re.compile(r"^(?:加入群聚|群聚代碼|加入)\s*[:：]?\s*([A-Za-z0-9]{6})$")
+JOIN = re.compile(r"^(?:加入群聚|群聚代碼|加入)\s*[:：]?\s*([A-Za-z0-9]{6})$")
 
 
 def to_messages(prompts: list[Prompt]) -> list[Message]:
@@ -150,7 +151,7 @@ def on_form_postback(ctx: Ctx) -> None:
 
 def on_join_cluster(ctx: Ctx) -> None:
     """「加入群聚 ABC123」: links the member to the lead firm's cluster."""
-    match = _JOIN.match(_fold(ctx.text))
+    match = JOIN.match(_fold(ctx.text))
     if ctx.user_id is None or match is None:
         return
     cluster = forms_repo.cluster_by_code(session=ctx.session, code=match.group(1))
@@ -167,7 +168,3 @@ def on_join_cluster(ctx: Ctx) -> None:
         fs.cluster_id = cluster.id
     ctx.reply(text_message(f"已加入「{cluster.name}」！接著可以說「自我評估」填寫成員自評。",
                            (Choice("填成員自評", "say", {"text": "自我評估"}),)))
-
-
-def join_pattern() -> str:
-    return _JOIN.pattern

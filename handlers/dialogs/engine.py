@@ -48,14 +48,6 @@ _COMMANDS = {
     "summary": r"摘要|看摘要|檢視",
 }
 _EDIT = re.compile(r"^(?:修改|改|更正|修正)\s*(?:第)?\s*(\d{1,3})\s*(?:題)?$")
-_NOTICE_AUDIENCES: dict[str, dict[str, Any]] = {
-    "所有好友": {"all": True},
-    "數位群聚A類": {"program": "digital_cluster", "class": "A"},
-    "數位群聚B類": {"program": "digital_cluster", "class": "B"},
-    "國際主題聯盟": {"program": "intl_alliance"},
-    "領導企業": {"role": "leader"},
-    "本月未回報月報的領導企業": {"not_reported": True},
-}
 _QUESTION_HINT = re.compile(r"[?？]$|嗎$|呢$|什麼|幾[天號家點月]|哪[天裡個一些]|多少|怎麼|如何|是否|可不可以|能不能")
 
 
@@ -79,6 +71,7 @@ class Engine:
     today: date | None = None  # injected in tests; defaults to today in Asia/Taipei
     prompts: list[Prompt] = field(default_factory=list)
     jobs: list[tuple[str, dict[str, Any]]] = field(default_factory=list)  # async work after the reply
+    _counts: dict[str, int] | None = field(default=None, repr=False)  # members' 有 per item, once per message
 
     # -- entry points ----------------------------------------------------------------------------
 
@@ -484,13 +477,16 @@ class Engine:
             self.say("以上是您的摘要。確認沒問題請點「送出」；要改某一題請輸入「修改 題號」。", self._review_choices(fs))
         return self.prompts
 
+    def _notice_audience(self, answers: dict[str, Any]) -> dict[str, Any]:
+        from bot.audience import preset
+
+        return preset(str(answers.get("audience") or "all"), month=f"{self._today():%Y-%m}")
+
     def _notice_preview(self, fs: FormSession, answers: dict[str, Any]) -> list[Prompt]:
         from bot.audience import describe, resolve
         from bot.notices import notice_messages
 
-        spec = _NOTICE_AUDIENCES.get(str(answers.get("audience")), {"all": True})
-        if spec.get("not_reported") is True:
-            spec = {"not_reported": f"{self._today():%Y-%m}"}
+        spec = self._notice_audience(answers)
         people = resolve(self.session, spec)
         self.say("以下是公告預覽，對方在 LINE 上會看到：")
         message = notice_messages(str(answers.get("text") or ""), answers.get("link") or None)[0]
@@ -544,9 +540,7 @@ class Engine:
         from bot.audience import AudienceError
         from bot.notices import NoticeError, create_notice
 
-        spec = _NOTICE_AUDIENCES.get(str(answers.get("audience")), {"all": True})
-        if spec.get("not_reported") is True:
-            spec = {"not_reported": f"{self._today():%Y-%m}"}
+        spec = self._notice_audience(answers)
         try:
             notice, people = create_notice(self.session, text=str(answers.get("text") or ""), audience=spec,
                                            actor=f"line:{self.user_id[:12]}", link_url=answers.get("link") or None)
@@ -593,10 +587,8 @@ class Engine:
         """For the cluster form: how many submitted member forms answered 有, per practice tool."""
         if fs.form_id != "dc_cluster" or fs.cluster_id is None or "dc_member" not in self.forms:
             return {}
-        cache_key = "_member_counts_cache"
-        cached = self.__dict__.get(cache_key)
-        if cached is not None:
-            return cached
+        if self._counts is not None:
+            return self._counts
         member_form = self.forms["dc_member"]
         counts: dict[str, int] = {}
         for member in forms_repo.submitted_sessions(session=self.session, form_id="dc_member", cluster_id=fs.cluster_id):
@@ -607,7 +599,7 @@ class Engine:
                     value = answers.get(item.id)
                     if isinstance(value, dict) and value.get("has"):
                         counts[item.id] += 1
-        self.__dict__[cache_key] = counts
+        self._counts = counts
         return counts
 
 
