@@ -14,12 +14,15 @@ from datetime import datetime
 from pathlib import Path
 
 from bench import baselines, broadcast, faq_latency, webhook_load
-from bench.quality import Report, evaluate, load_questions
+from bench.evaluate import assistant_answerer
+from bench.quality import Report, evaluate, stateless
+from bench.sets import dev_sets, heldout_sets
 from bot.services import default_assistant
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-KINDS = {"faq": "answer", "lookup": "answer", "suggest": "suggest", "clarify": "suggest", "fallback": "fallback"}
+KINDS = ("plain", "colloquial", "typo", "two_part", "place_in_sentence", "near_miss", "social", "ambiguous",
+         "conversation")
 
 
 def pct(values: list[float], q: float) -> float:
@@ -29,54 +32,58 @@ def pct(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(round(q / 100 * (len(ordered) - 1))))]
 
 
+LANGS = ("zh-TW", "zh-CN", "en", "mixed")
+
+
 def question_sets() -> dict[str, list[dict]]:
-    sets: dict[str, list[dict]] = {}
-    dev = SHARED / "eval" / "faq_dev.jsonl"
-    if dev.exists():
-        sets["dev (public)"] = load_questions(dev)
-    for path in sorted((ROOT / "bench" / "data").glob("*.jsonl")):
-        sets[path.stem] = load_questions(path)
-    return sets
+    return {**dev_sets(), **heldout_sets()}
+
+
+def _cell(table: dict[str, tuple[int, int, int]], key: str) -> str:
+    n, passed, _ = table.get(key, (0, 0, 0))
+    return f"{passed}/{n} ({passed / n:.0%})" if n else "—"
 
 
 def quality_section(lines: list[str]) -> dict[str, Report]:
     assistant = default_assistant()
-
-    def ours(question: str) -> tuple[str, str]:
-        answer = assistant.answer(question)
-        return KINDS[answer.kind], answer.text
-
     sets = question_sets()
-    dev = next(iter(sets.values()))
-    systems = {"ours": ours}
+    dev = [q for name, qs in sets.items() if name.startswith("dev/") for q in qs]
+    systems = {"ours": assistant_answerer(assistant)}
     for baseline in (baselines.wratio_baseline(assistant.kb), baselines.bm25_baseline(assistant.kb)):
-        tuned = baselines.tuned(baseline, dev)
-        systems[f"{tuned.name} (threshold {tuned.threshold:g})"] = tuned.answer
+        tuned = baselines.tuned(baseline, [q for q in dev if q["kind"] != "conversation"])
+        systems[f"{tuned.name} (threshold {tuned.threshold:g})"] = stateless(tuned.answer)
     lines += ["## Answer quality", "",
-              "Share of `faq`/`lookup` questions whose reply holds every required fact, share of out-of-scope "
-              "questions declined (fallback), and share of all questions answered confidently but wrongly.", "",
-              "| question set | system | faq | lookup | out of scope declined | all passed | confident wrong |",
-              "| --- | --- | --- | --- | --- | --- | --- |"]
+              "Each question set is **dev** (looked at and tuned on) or **held-out** (written by helpers from the "
+              "documents alone; run, never tuned on). A reply passes when it holds every required fact (faq, "
+              "lookup), declines (out of scope), replies socially (social turns), or answers/asks about both "
+              "programs (ambiguous); conversations count every turn. *Confident wrong*: an answer or social reply "
+              "that fails. The two baselines answer from the same knowledge base with a threshold tuned on dev "
+              "in their favour; they have no conversation memory, English index or near-miss handling.", "",
+              "| question set | system | all passed | confident wrong | zh-TW | zh-CN | en | mixed |",
+              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     reports: dict[str, Report] = {}
     for set_name, questions in sets.items():
         for name, answerer in systems.items():
             report = evaluate(questions, answerer)
             reports[f"{set_name}/{name}"] = report
-            table = report.by_kind()
-
-            def cell(kind: str) -> str:
-                n, passed, _ = table.get(kind, (0, 0, 0))
-                return f"{passed}/{n} ({passed / n:.0%})" if n else "—"
-
-            lines.append(f"| {set_name} ({len(questions)}) | {name} | {cell('faq')} | {cell('lookup')} | "
-                         f"{cell('out_of_scope')} | {report.pass_rate:.1%} | {report.confident_wrong_rate:.1%} |")
+            table = report.by("lang")
+            lines.append(f"| {set_name} ({len(report.outcomes)}) | {name} | {report.pass_rate:.1%} | "
+                         f"{report.confident_wrong} ({report.confident_wrong_rate:.1%}) | "
+                         + " | ".join(_cell(table, lang) for lang in LANGS) + " |")
+    lines += ["", "Ours, by kind of question (dev and held-out pooled separately):", "",
+              "| part | " + " | ".join(KINDS) + " |", "| --- |" + " --- |" * len(KINDS)]
+    for part in ("dev", "heldout"):
+        pooled = Report([o for k, r in reports.items() if k.startswith(part + "/") and k.endswith("/ours")
+                         for o in r.outcomes])
+        table = pooled.by("style")
+        lines.append(f"| {part} ({len(pooled.outcomes)}) | " + " | ".join(_cell(table, k) for k in KINDS) + " |")
     lines.append("")
     return reports
 
 
 def latency_section(lines: list[str], factors: tuple[int, ...]) -> dict[int, list[float]]:
     kb = default_assistant().kb
-    questions = [q["q"] for qs in question_sets().values() for q in qs]
+    questions = [q["q"] for qs in dev_sets().values() for q in qs if "q" in q]
     lines += ["## FAQ latency", "", f"{len(questions)} questions (all sets), 3 passes after a warm-up; one core.", "",
               "| knowledge base | entries | p50 ms | p99 ms | max ms |", "| --- | --- | --- | --- | --- |"]
     samples: dict[int, list[float]] = {}
@@ -162,17 +169,20 @@ def plot(latency: dict[int, list[float]], loads: list[webhook_load.LoadResult], 
 
 def targets(lines: list[str], reports: dict[str, Report], latency: dict[int, list[float]],
             loads: list[webhook_load.LoadResult], scale: list) -> None:
-    dev_ours = next((r for k, r in reports.items() if k.startswith("dev") and k.endswith("/ours")), None)
-    dev_base = [r for k, r in reports.items() if k.startswith("dev") and not k.endswith("/ours")]
     rows = []
-    if dev_ours is not None:
-        facts = dev_ours.share(["faq", "lookup"])
-        rows.append(("FAQ: ≥95% of required facts on the dev set", f"{facts:.1%}", facts >= 0.95))
-        rows.append(("FAQ: ≤2% confident wrong answers", f"{dev_ours.confident_wrong_rate:.1%}", dev_ours.confident_wrong_rate <= 0.02))
-        best = max((r.pass_rate for r in dev_base), default=0)
-        rows.append(("FAQ: ahead of both baselines (dev, all passed)", f"{dev_ours.pass_rate:.1%} vs {best:.1%}", dev_ours.pass_rate > best))
+    held = Report([o for k, r in reports.items() if k.startswith("heldout/") and k.endswith("/ours") for o in r.outcomes])
+    if held.outcomes:
+        rows.append(("Held-out: ≥ 97% passed", f"{held.pass_rate:.1%}", held.pass_rate >= 0.97))
+        rows.append(("Held-out: 0 confident wrong", f"{held.confident_wrong}", held.confident_wrong == 0))
+        english = Report([o for o in held.outcomes if o.lang == "en"])
+        rows.append(("Held-out English: ≥ 95% passed", f"{english.pass_rate:.1%}", english.pass_rate >= 0.95))
+    public = reports.get("dev/public/ours")
+    if public is not None:
+        rows.append(("Public dev set: ≥ 95% passed", f"{public.pass_rate:.1%}", public.pass_rate >= 0.95))
     if 1 in latency:
-        rows.append(("FAQ p99 ≤ 10 ms", f"{pct(latency[1], 99):.2f} ms", pct(latency[1], 99) <= 10))
+        rows.append(("FAQ p99 ≤ 3 ms (KB ×1)", f"{pct(latency[1], 99):.2f} ms", pct(latency[1], 99) <= 3))
+    if 100 in latency:
+        rows.append(("FAQ p99 ≤ 10 ms (KB ×100)", f"{pct(latency[100], 99):.2f} ms", pct(latency[100], 99) <= 10))
     for r in loads:
         if r.rate < 200:
             continue  # the targets are set at 200 events/s; lower rates are context

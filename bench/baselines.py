@@ -12,7 +12,7 @@ from collections.abc import Callable
 from rank_bm25 import BM25Okapi
 from rapidfuzz import fuzz, process
 
-from bench.quality import evaluate
+from bench.quality import evaluate, stateless
 from knowledge.loader import KnowledgeBase
 from knowledge.normalize import normalize
 
@@ -76,7 +76,7 @@ def tuned(baseline: Baseline, dev: list[dict]) -> Baseline:
     best_threshold, best_rate = 0.0, -1.0
     for threshold in candidates:
         baseline.threshold = threshold
-        rate = evaluate(dev, baseline.answer).pass_rate
+        rate = evaluate(dev, stateless(baseline.answer)).pass_rate
         if rate > best_rate:
             best_threshold, best_rate = threshold, rate
     baseline.threshold = best_threshold

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import time
 
-from handlers.answering import Assistant
+from knowledge.assistant import Assistant
 from knowledge.loader import KnowledgeBase
 
 __all__ = ["measure", "replicated"]
@@ -21,11 +21,11 @@ def measure(kb: KnowledgeBase, questions: list[str], *, repeat: int = 3) -> list
     """Milliseconds per answer (after one warm-up pass), over ``repeat`` passes."""
     assistant = Assistant(kb)
     for q in questions:
-        assistant.answer(q)
+        assistant.respond(q)
     samples = []
     for _ in range(repeat):
         for q in questions:
             start = time.perf_counter()
-            assistant.answer(q)
+            assistant.respond(q)
             samples.append((time.perf_counter() - start) * 1000)
     return samples

@@ -1,9 +1,21 @@
-"""Answer quality on a question set (``../shared/eval/faq_dev.jsonl`` format).
+"""Answer quality on a question set (the ``../shared/eval/faq_dev.jsonl`` format, extended).
 
-A ``faq``/``lookup`` question passes when the reply is not the fallback and holds at least one
-string of every ``must`` group (compared without spaces, NFKC); an ``out_of_scope`` question
-passes when the reply is the fallback. A *confident wrong* answer is a reply given as an answer
-(not a suggestion list, not the fallback) that fails.
+Each line is a question, or a ``conversation`` whose ``turns`` are asked in order with the
+conversation's context carried from one turn to the next. A reply is classified as
+
+* ``answer`` — at least one part gives a rule or a tier;
+* ``clarify`` — it asks which program or which city;
+* ``suggest`` — 「您是想問…？」;
+* ``social`` — a social reply (thanks, greeting…);
+* ``fallback`` — the honest "I don't know" (including near misses that say what we do know).
+
+Pass rules: ``faq``/``lookup`` — not the fallback, not a social reply, and every ``must`` group
+held (compared without spaces, NFKC, case-insensitive); ``ambiguous`` — asks which program, or
+holds every group; ``out_of_scope`` — the fallback; ``social`` — a social reply. A *confident
+wrong* reply is an answer or social reply that fails.
+
+Results are broken down by kind, language (``lang``) and style (``style``), so English, typos,
+two-part questions and near misses are each visible.
 """
 from __future__ import annotations
 
@@ -12,18 +24,24 @@ import unicodedata
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-__all__ = ["Outcome", "Report", "evaluate", "load_questions", "reply_holds"]
+__all__ = ["Outcome", "Report", "evaluate", "load_questions", "reply_holds", "stateless"]
+
+#: ``answerer(question, state) -> (reply_kind, reply_text, new_state)``
+Answerer = Callable[[str, Any], tuple[str, str, Any]]
 
 
 @dataclass(frozen=True)
 class Outcome:
     id: str
     kind: str
+    lang: str
+    style: str
     question: str
     passed: bool
     confident_wrong: bool
-    reply_kind: str  # answer | suggest | fallback
+    reply_kind: str
     reply: str
 
 
@@ -43,20 +61,28 @@ class Report:
     def confident_wrong_rate(self) -> float:
         return self.share(attr="confident_wrong")
 
+    @property
+    def confident_wrong(self) -> int:
+        return sum(o.confident_wrong for o in self.outcomes)
+
     def failures(self) -> list[Outcome]:
         return [o for o in self.outcomes if not o.passed]
 
-    def by_kind(self) -> dict[str, tuple[int, int, int]]:
-        """kind → (questions, passed, confident wrong)."""
+    def by(self, attr: str) -> dict[str, tuple[int, int, int]]:
+        """``attr`` value (kind, lang or style) → (questions, passed, confident wrong)."""
         table: dict[str, tuple[int, int, int]] = {}
         for o in self.outcomes:
-            n, p, w = table.get(o.kind, (0, 0, 0))
-            table[o.kind] = (n + 1, p + o.passed, w + o.confident_wrong)
-        return table
+            key = getattr(o, attr)
+            n, p, w = table.get(key, (0, 0, 0))
+            table[key] = (n + 1, p + o.passed, w + o.confident_wrong)
+        return dict(sorted(table.items()))
+
+    def by_kind(self) -> dict[str, tuple[int, int, int]]:
+        return self.by("kind")
 
 
 def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split())
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
 
 
 def reply_holds(reply: str, must: list[list[str]]) -> bool:
@@ -69,15 +95,36 @@ def load_questions(path: Path) -> list[dict]:
         return [json.loads(line) for line in fh if line.strip()]
 
 
-def evaluate(questions: list[dict], answer: Callable[[str], tuple[str, str]]) -> Report:
-    """``answer(question) -> (reply_kind, reply_text)`` with reply_kind answer|suggest|fallback."""
+def _judge(item: dict, reply_kind: str, text: str) -> tuple[bool, bool]:
+    kind = item["kind"]
+    must = item.get("must") or []
+    if kind == "out_of_scope":
+        passed = reply_kind == "fallback"
+    elif kind == "social":
+        passed = reply_kind == "social"
+    elif kind == "ambiguous":
+        passed = reply_kind == "clarify" or (reply_kind not in ("fallback", "social") and reply_holds(text, must))
+    else:
+        passed = reply_kind not in ("fallback", "social") and reply_holds(text, must)
+    return passed, reply_kind in ("answer", "social") and not passed
+
+
+def evaluate(questions: list[dict], answer: Answerer) -> Report:
+    """Every question (and every turn of every conversation) through ``answer``."""
     report = Report()
-    for q in questions:
-        reply_kind, text = answer(q["q"])
-        if q["kind"] == "out_of_scope":
-            passed = reply_kind == "fallback"
-        else:
-            passed = reply_kind != "fallback" and reply_holds(text, q["must"])
-        confident_wrong = reply_kind == "answer" and not passed
-        report.outcomes.append(Outcome(q["id"], q["kind"], q["q"], passed, confident_wrong, reply_kind, text))
+    for item in questions:
+        lang, style = item.get("lang", "zh-TW"), item.get("style", "plain")
+        turns = item["turns"] if item["kind"] == "conversation" else [item]
+        state: Any = None
+        for n, turn in enumerate(turns, 1):
+            reply_kind, text, state = answer(turn["q"], state)
+            passed, wrong = _judge(turn, reply_kind, text)
+            ident = item["id"] if len(turns) == 1 and item["kind"] != "conversation" else f"{item['id']}#{n}"
+            report.outcomes.append(Outcome(ident, turn["kind"], lang, style if item["kind"] != "conversation"
+                                           else "conversation", turn["q"], passed, wrong, reply_kind, text))
     return report
+
+
+def stateless(answer: Callable[[str], tuple[str, str]]) -> Answerer:
+    """An answerer that ignores the conversation (for baselines)."""
+    return lambda question, state: (*answer(question), state)

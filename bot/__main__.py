@@ -20,31 +20,41 @@ __all__ = ["main"]
 
 def _answer_json(answer: Any) -> dict[str, Any]:
     return {
+        "kind": answer.kind,
         "text": answer.text,
         "entry": answer.entry_id,
         "score": round(float(answer.score), 1),
+        "lang": answer.lang,
+        "intent": answer.intent,
         "fallback": answer.fallback,
         "suggestions": answer.suggestions,
     }
 
 
+def _response_json(response: Any) -> dict[str, Any]:
+    """One JSON object per message: the first answer's fields at the top (as before), the
+    outcome of the whole reply, and every answer when the message held several questions."""
+    first = _answer_json(response.answers[0])
+    return {**first, "outcome": response.outcome, "answers": [_answer_json(a) for a in response.answers]}
+
+
 def cmd_ask(args: argparse.Namespace) -> int:
     from bot.services import default_assistant
-    from handlers.answering import Context
+    from knowledge.assistant import Context
 
     assistant = default_assistant()
     if args.question:
-        print(json.dumps(_answer_json(assistant.answer(" ".join(args.question))), ensure_ascii=False))
+        print(json.dumps(_response_json(assistant.respond(" ".join(args.question))), ensure_ascii=False))
         return 0
     context = Context()
     for line in sys.stdin:
         question = line.strip()
         if not question:
             continue
-        answer = assistant.answer(question, context if args.chat else None)
-        if args.chat and answer.kind in ("faq", "lookup"):
-            context = Context(last_entry_id=answer.entry_id, last_query=answer.resolved_query)
-        print(json.dumps(_answer_json(answer), ensure_ascii=False), flush=True)
+        response = assistant.respond(question, context if args.chat else None)
+        if args.chat:
+            context = response.context
+        print(json.dumps(_response_json(response), ensure_ascii=False), flush=True)
     return 0
 
 

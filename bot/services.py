@@ -5,6 +5,8 @@ build a second instance on the same database to simulate a restart.
 """
 from __future__ import annotations
 
+import threading
+import time
 from dataclasses import dataclass, field
 from functools import lru_cache
 
@@ -13,7 +15,8 @@ from linebot.v3.webhook import SignatureValidator
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from db.engine import Database
-from handlers.answering import Assistant
+from knowledge.assistant import Assistant
+from knowledge.calendar import Dated
 from handlers.registry import build_router
 from handlers.router import Router
 from knowledge.loader import KnowledgeBase, default_knowledge
@@ -40,7 +43,35 @@ class Services:
         db.ready(dev_mode=settings.dev_mode)
         _seed_calendar(db)
         assistant = Assistant(kb) if kb is not None else default_assistant()
+        assistant = assistant.using(milestones=CalendarSource(db))
         return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant)
+
+
+class CalendarSource:
+    """The program calendar as staff keep it in the database, read at most every few seconds.
+
+    Answers state dates from here, so a date staff change in the console is the date every
+    answer gives — within ``ttl`` seconds, in every worker.
+    """
+
+    def __init__(self, db: Database, *, ttl: float = 5.0) -> None:
+        self.db = db
+        self.ttl = ttl
+        self._rows: list[Dated] = []
+        self._read_at = float("-inf")
+        self._lock = threading.Lock()
+
+    def __call__(self) -> list[Dated]:
+        now = time.monotonic()
+        if now - self._read_at > self.ttl:
+            with self._lock:
+                if now - self._read_at > self.ttl:
+                    from db import calendar_repo
+
+                    with self.db.session() as session:
+                        self._rows = list(calendar_repo.milestones(session=session))
+                    self._read_at = now
+        return self._rows
 
 
 @lru_cache(maxsize=1)

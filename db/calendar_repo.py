@@ -35,17 +35,19 @@ def _values(spec: MilestoneSpec) -> dict:
         "program": spec.program, "year": spec.year, "title": spec.title, "at": spec.at,
         "all_day": spec.all_day, "approximate": spec.approximate,
         "audience": {"classes": list(spec.audience.classes), "roles": list(spec.audience.roles)},
-        "remind": spec.remind, "what": spec.what,
+        "remind": spec.remind, "what": spec.what, "label": spec.label, "label_en": spec.label_en,
     }
 
 
 def upsert_milestone(
     *, session: Session, id: str, program: str, year: int, title: str, at: datetime, what: str = "",
     classes: list[str] | None = None, roles: list[str] | None = None, remind: bool = True, approximate: bool = False,
+    label: str = "", label_en: str = "",
 ) -> Milestone:
     """Staff add or change a milestone; it is then never overwritten by the shipped calendar."""
     row = session.get(Milestone, id) or Milestone(id=id)
     row.program, row.year, row.title, row.at, row.what = program, year, title[:40], at, what
+    row.label, row.label_en = label[:60], label_en[:80]
     row.audience = {"classes": classes or [], "roles": roles or ["leader", "member"]}
     row.remind, row.approximate, row.origin = remind, approximate, "staff"
     session.add(row)

@@ -159,6 +159,9 @@ class Milestone(Base):
     audience: Mapped[dict] = mapped_column(JSON, default=dict)
     remind: Mapped[bool] = mapped_column(Boolean, default=True)
     what: Mapped[str] = mapped_column(Text, default="")
+    #: How answers say an approximate date («112年3月中旬（暫定）»); the exact ``at`` otherwise.
+    label: Mapped[str] = mapped_column(String(60), default="")
+    label_en: Mapped[str] = mapped_column(String(80), default="")
     origin: Mapped[str] = mapped_column(String(10), default="seed")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 

@@ -8,9 +8,10 @@ from sqlalchemy import select
 from db.models import Milestone, Subscription
 from handlers.context import Ctx
 from handlers.replies import text_message
+from knowledge.assistant import Choice
 from handlers.subscriptions import upcoming_lines
 from knowledge.calendar import roc_date
-from knowledge.retrieval import query_facets
+from knowledge.chinese import query_facets
 from knowledge.normalize import normalize
 
 __all__ = ["COUNTDOWN", "on_countdown"]
@@ -36,6 +37,8 @@ def on_countdown(ctx: Ctx, *, now: datetime | None = None) -> None:
                                .order_by(Milestone.at.desc()).limit(3)).all()
     latest = "\n".join(f"・{m.title}：{roc_date(m.at, weekday=False, time=False)}（已過）" for m in past)
     ctx.reply(text_message(
-        "目前行事曆上沒有即將到來的截止日。最近的日期：\n" + (latest or "（無）") +
-        "\n\n新年度的須知公告後，日期會更新在行事曆上；說「訂閱」就能在截止前收到提醒。"
+        "目前行事曆上沒有即將到來的截止日（今天是" + roc_date(now, long=True, time=False) + "）。最近的日期：\n"
+        + (latest or "（無）") +
+        "\n\n新年度的須知公告後，日期會更新在行事曆上；訂閱後就能在截止前收到提醒。",
+        (Choice("訂閱截止提醒", "say", {"text": "訂閱"}),),
     ))

@@ -1,14 +1,14 @@
-"""Free-text questions → township lookup or FAQ answer, plus the taps that follow an answer."""
+"""Free-text messages → answers (rules, tiers, near misses, social turns), and the taps after them."""
 from __future__ import annotations
 
 import logging
 
 from db import repo
-from handlers.answering import Answer, Context
 from handlers.context import Ctx
-from handlers.replies import answer_messages, text_message
+from handlers.replies import answer_messages, response_messages, text_message
+from knowledge.assistant import Answer, Context
 
-__all__ = ["on_feedback", "on_none_of_these", "on_question", "on_suggestion", "on_town_choice"]
+__all__ = ["on_feedback", "on_none_of_these", "on_program_choice", "on_question", "on_suggestion", "on_town_choice"]
 
 log = logging.getLogger(__name__)
 
@@ -36,25 +36,40 @@ def _remember(ctx: Ctx, answer: Answer) -> None:
         )
 
 
+def _lang(ctx: Ctx) -> str:
+    return "en" if ctx.postback_params.get("l") == "en" else "zh"
+
+
 def on_question(ctx: Ctx) -> None:
-    """Answers a typed question: the exact rule with its source, suggestions, or the contacts."""
+    """Answers a typed message: each question in it, a near miss, or a social turn."""
     text = ctx.text or ""
-    answer = ctx.services.assistant.answer(text, _context(ctx))
-    log.info("question answered", extra={"kind": answer.kind, "entry": answer.entry_id, "score": answer.score})
-    _remember(ctx, answer)
-    if answer.kind == "fallback":
-        repo.record_unanswered(
-            session=ctx.session, line_user_id=ctx.user_id, text=text, reason="fallback",
-            score=answer.score, candidates=[list(c) for c in answer.candidates],
-        )
-    ctx.reply(*answer_messages(answer))
+    context = _context(ctx)
+    response = ctx.services.assistant.respond(text, context)
+    for answer in response.answers:
+        log.info("question answered", extra={"kind": answer.kind, "entry": answer.entry_id, "score": answer.score,
+                                             "intent": answer.intent, "lang": answer.lang})
+        _remember(ctx, answer)
+        if answer.kind == "fallback":
+            repo.record_unanswered(
+                session=ctx.session, line_user_id=ctx.user_id, text=answer.resolved_query or text,
+                reason=answer.intent or "fallback", score=answer.score, candidates=[list(c) for c in answer.candidates],
+            )
+        if answer.kind == "social" and answer.intent == "complaint":
+            # 「你答錯了」 is feedback on the previous answer: staff see it beside 沒幫助.
+            repo.record_feedback(session=ctx.session, line_user_id=ctx.user_id,
+                                 entry_id=(context.last_entry_id or "")[:80], helpful=False)
+            repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=context.last_query or "",
+                                   reason="complaint", entry_id=context.last_entry_id)
+    ctx.reply(*response_messages(response))
 
 
 def on_suggestion(ctx: Ctx) -> None:
     """Answers the entry the user picked from 「您是想問…?」."""
-    answer = ctx.services.assistant.entry_answer(ctx.postback_params.get("e", ""))
+    lang = _lang(ctx)
+    answer = ctx.services.assistant.entry_answer(ctx.postback_params.get("e", ""), lang)  # type: ignore[arg-type]
     if answer is None:
-        ctx.reply(text_message("這個選項已經更新了，請再問我一次問題 🙏"))
+        ctx.reply(text_message("這個選項已經更新了，請再問我一次問題 🙏" if lang == "zh" else
+                               "That option has changed. Please ask me again."))
         return
     _remember(ctx, answer)
     ctx.reply(*answer_messages(answer))
@@ -63,10 +78,23 @@ def on_suggestion(ctx: Ctx) -> None:
 def on_town_choice(ctx: Ctx) -> None:
     """Answers the tier of the county/town the user picked when a name was ambiguous."""
     params = ctx.postback_params
-    answer = ctx.services.assistant.tier_answer(params.get("c", ""), params.get("t", ""))
+    lang = _lang(ctx)
+    answer = ctx.services.assistant.tier_answer(params.get("c", ""), params.get("t", ""), lang)  # type: ignore[arg-type]
     if answer is None:
         ctx.reply(text_message("找不到這個鄉鎮市區，請再輸入一次完整名稱，例如「南投縣竹山鎮」。"))
         return
+    _remember(ctx, answer)
+    ctx.reply(*answer_messages(answer))
+
+
+def on_program_choice(ctx: Ctx) -> None:
+    """Answers a question again for the program the user picked (數位群聚 / 國際主題聯盟)."""
+    params = ctx.postback_params
+    program = params.get("p", "")
+    if program not in ("digital_cluster", "intl_alliance"):
+        ctx.reply(text_message("這個選項已經更新了，請再問我一次問題 🙏"))
+        return
+    answer = ctx.services.assistant.answer(params.get("q", ""), _context(ctx), program=program)
     _remember(ctx, answer)
     ctx.reply(*answer_messages(answer))
 
@@ -75,7 +103,7 @@ def on_none_of_these(ctx: Ctx) -> None:
     """The suggestions missed: log the question for staff and give the contact window."""
     query = _last_query(ctx)
     repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="none_of_these")
-    ctx.reply(text_message(ctx.services.assistant.fallback_text(query)))
+    ctx.reply(text_message(ctx.services.assistant.fallback_text(query, _lang(ctx))))  # type: ignore[arg-type]
 
 
 def on_feedback(ctx: Ctx) -> None:
@@ -83,14 +111,13 @@ def on_feedback(ctx: Ctx) -> None:
     params = ctx.postback_params
     entry_id = params.get("e", "")[:80]
     helpful = params.get("h") == "1"
+    lang = _lang(ctx)
     repo.record_feedback(session=ctx.session, line_user_id=ctx.user_id, entry_id=entry_id, helpful=helpful)
     if helpful:
-        ctx.reply(text_message("謝謝您的回饋 😊 還有其他問題，隨時問我！"))
+        ctx.reply(text_message("謝謝您的回饋 😊 還有其他問題，隨時問我！" if lang == "zh" else
+                               "Thanks for the feedback! Ask me anytime."))
         return
     query = _last_query(ctx)
     repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="unhelpful", entry_id=entry_id)
-    ctx.reply(
-        text_message(
-            "抱歉沒有幫上忙，已記錄下來請同仁改進。\n\n" + ctx.services.assistant.fallback_text(query)
-        )
-    )
+    sorry = "抱歉沒有幫上忙，已記錄下來請同仁改進。\n\n" if lang == "zh" else "Sorry that didn't help. I've noted it for the staff.\n\n"
+    ctx.reply(text_message(sorry + ctx.services.assistant.fallback_text(query, lang)))  # type: ignore[arg-type]

@@ -8,7 +8,7 @@ from sqlalchemy import select
 
 from db import forms_repo
 from db.models import Cluster, ClusterKpi
-from handlers.answering import Choice
+from knowledge.assistant import Choice
 from handlers.context import Ctx
 from handlers.replies import text_message
 

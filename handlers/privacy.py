@@ -7,7 +7,7 @@ from db import forms_repo
 from db.models import (
     Cluster, Delivery, Evidence, Feedback, FormAnswer, FormSession, Subscription, UnansweredQuestion, User,
 )
-from handlers.answering import Choice
+from knowledge.assistant import Choice
 from handlers.context import Ctx
 from handlers.replies import text_message
 from knowledge.answers import display

@@ -9,8 +9,9 @@ from handlers.router import Router
 
 __all__ = ["build_router"]
 
-#: Greetings and requests for help show the menu instead of searching the FAQ.
-MENU_WORDS = r"(?:hi|hello|嗨|哈囉|你好|您好|安安|選單|主選單|menu|help|說明|功能|幫助|開始|\?|？)[!！。.~]*"
+#: Asking for the menu shows it; greetings, thanks and the like are social turns the assistant
+#: answers itself (knowledge/social.yaml), in the user's language.
+MENU_WORDS = r"(?:選單|主選單|menu|help|說明|功能|幫助|開始|\?|？)[!！。.~]*"
 FORM_TRIGGER = Filter(lambda c: dialogs.form_for(c.text) is not None, "form_trigger")
 LIVE_FORM = Filter(dialogs.has_live_form, "live_form")
 IMAGE = Filter(lambda c: isinstance(getattr(c.event, "message", None), ImageMessageContent), "image")
@@ -25,6 +26,7 @@ def build_router() -> Router:
     router.add(POSTBACK("town"), faq.on_town_choice)
     router.add(POSTBACK("fb"), faq.on_feedback)
     router.add(POSTBACK("none"), faq.on_none_of_these)
+    router.add(POSTBACK("ask"), faq.on_program_choice)
     router.add(POSTBACK("page"), dialogs.on_page)
     router.add(POSTBACK("form"), dialogs.on_form_postback)
     router.add(POSTBACK("sub"), subscriptions.on_subscribe_step)

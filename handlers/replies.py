@@ -18,7 +18,8 @@ from linebot.v3.messaging import (
 )
 
 from handlers import postback
-from handlers.answering import Answer, Choice
+from knowledge.assistant import Answer, Choice, Response
+from knowledge.loader import default_knowledge
 
 __all__ = [
     "MAX_LABEL",
@@ -27,31 +28,14 @@ __all__ = [
     "answer_messages",
     "clamp_label",
     "menu_items",
+    "response_messages",
     "text_message",
 ]
 
 MAX_TEXT = 5000
 MAX_QUICK_REPLIES = 13
 MAX_LABEL = 20
-
-#: The greeting's menu: (label, what tapping it says). The text goes through the FAQ like any
-#: typed question, so the menu never drifts from the knowledge base.
-MENU: tuple[tuple[str, str], ...] = (
-    ("截止日期", "提案截止日期是什麼時候？"),
-    ("申請資格", "哪些企業可以申請數位群聚？"),
-    ("A類B類差在哪", "A類和B類有什麼不同？"),
-    ("補助經費", "輔導經費最多多少？"),
-    ("應備文件", "提案要準備哪些文件？"),
-    ("評分標準", "評分標準是什麼？"),
-    ("查鄉鎮分群", "怎麼查鄉鎮的數位發展分群？"),
-    ("國際主題聯盟", "國際主題聯盟是什麼？"),
-    ("聯絡窗口", "計畫的聯絡電話和信箱？"),
-    ("填成員自評", "自我評估"),
-    ("填群聚自評", "群聚自評"),
-    ("填聯盟調查", "聯盟調查"),
-    ("訂閱截止提醒", "訂閱"),
-)
-
+MAX_MESSAGES = 5
 
 def clamp_label(label: str) -> str:
     return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
@@ -75,21 +59,43 @@ def text_message(text: str, choices: Sequence[Choice] = ()) -> TextMessage:
     return TextMessage(text=_clamp_text(text), quickReply=QuickReply(items=items) if items else None)
 
 
-def menu_items() -> tuple[Choice, ...]:
-    return tuple(Choice(label, "say", {"text": text}) for label, text in MENU)
+def menu_items(lang: str = "zh") -> tuple[Choice, ...]:
+    """The topic menu (``knowledge/messages.yaml``) in the user's language."""
+    return tuple(Choice(str(label), "say", {"text": str(text)}) for label, text in default_knowledge().text(lang, "menu"))
 
 
-def feedback_choices(entry_id: str) -> tuple[Choice, ...]:
+def feedback_choices(entry_id: str, lang: str = "zh") -> tuple[Choice, ...]:
+    kb = default_knowledge()
+    tag = {"l": "en"} if lang == "en" else {}
     return (
-        Choice("👍 有幫助", "fb", {"e": entry_id, "h": "1"}),
-        Choice("👎 沒幫助", "fb", {"e": entry_id, "h": "0"}),
+        Choice(kb.text(lang, "helpful"), "fb", {"e": entry_id, "h": "1", **tag}),
+        Choice(kb.text(lang, "unhelpful"), "fb", {"e": entry_id, "h": "0", **tag}),
     )
+
+
+def _choices(answer: Answer) -> list[Choice]:
+    choices: list[Choice] = list(answer.choices)
+    if answer.kind in ("faq", "lookup"):
+        choices += list(feedback_choices(answer.entry_id or "township-tier", answer.lang))
+    if answer.menu:
+        choices += list(menu_items(answer.lang))
+    return choices
 
 
 def answer_messages(answer: Answer, extra: Iterable[Choice] = ()) -> list[Message]:
     """The messages for an :class:`Answer`: answers carry 有幫助/沒幫助, suggestions their options."""
-    choices: list[Choice] = list(answer.choices)
-    if answer.kind in ("faq", "lookup"):
-        choices += list(feedback_choices(answer.entry_id or "township-tier"))
-    choices += list(extra)
-    return [text_message(answer.text, choices)]
+    return [text_message(answer.text, [*_choices(answer), *extra])]
+
+
+def response_messages(response: Response) -> list[Message]:
+    """One message per answer, in order; quick replies go on the last, where LINE shows them."""
+    answers = list(response.answers)[:MAX_MESSAGES]
+    messages: list[Message] = [text_message(a.text) for a in answers[:-1]]
+    last = answers[-1]
+    choices = _choices(last)
+    if len(answers) > 1 and last.kind not in ("faq", "lookup"):
+        answered = next((a for a in reversed(answers) if a.kind in ("faq", "lookup")), None)
+        if answered is not None:
+            choices += list(feedback_choices(answered.entry_id or "township-tier", answered.lang))
+    messages.append(text_message(last.text, choices))
+    return messages

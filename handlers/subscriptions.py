@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 from sqlalchemy import delete, select
 
 from db.models import Milestone, Subscription
-from handlers.answering import Choice
+from knowledge.assistant import Choice
 from handlers.context import Ctx
 from handlers.replies import text_message
 from knowledge.calendar import TAIPEI, roc_date

@@ -5,17 +5,19 @@ nothing downstream guesses.
 """
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from knowledge.loader import DATA_DIR, KnowledgeError, Source, read_yaml
 
-__all__ = ["TAIPEI", "Calendar", "Checkpoint", "MilestoneSpec", "load_calendar", "roc_date"]
+__all__ = ["TAIPEI", "Calendar", "Checkpoint", "Dated", "MilestoneSpec", "english_date", "load_calendar",
+           "milestone_kind", "roc_date", "say_date"]
 
 TAIPEI = ZoneInfo("Asia/Taipei")
 _WEEKDAYS = "一二三四五六日"
@@ -37,6 +39,48 @@ def roc_date(moment: datetime, *, long: bool = False, weekday: bool = True, time
     return f"{text}{local:%H:%M}" if time else text
 
 
+_MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
+           "November", "December")
+_WEEKDAYS_EN = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+
+
+def english_date(moment: datetime, *, time: bool = True) -> str:
+    """A moment in English, Taipei time: «March 7, 2023 (Tue) 17:00»."""
+    local = moment.astimezone(TAIPEI)
+    text = f"{_MONTHS[local.month - 1]} {local.day}, {local.year} ({_WEEKDAYS_EN[local.weekday()]})"
+    return f"{text} {local:%H:%M}" if time else text
+
+
+class Dated(Protocol):
+    """What an answer needs of a milestone: a YAML :class:`MilestoneSpec` or a database row."""
+
+    id: str
+    program: str
+    year: int
+    title: str
+    at: datetime
+    all_day: bool
+    approximate: bool
+    label: str
+    label_en: str
+
+
+def say_date(milestone: Dated, lang: str = "zh") -> str:
+    """How an answer states a milestone's date: its label when only approximate, else the day."""
+    if milestone.approximate:
+        label = milestone.label_en if lang == "en" else milestone.label
+        if label:
+            return label
+    if lang == "en":
+        return english_date(milestone.at, time=not milestone.all_day)
+    return roc_date(milestone.at, long=True, time=not milestone.all_day)
+
+
+def milestone_kind(milestone_id: str) -> str:
+    """The same step in every year: «dc112-deadline-a» and «dc115-deadline-a» are «dc-deadline-a»."""
+    return re.sub(r"^([a-z]+)\d{2,3}-", r"\1-", milestone_id)
+
+
 class Audience(BaseModel):
     model_config = ConfigDict(extra="forbid")
     classes: tuple[Literal["A", "B"], ...] = ()
@@ -56,6 +100,8 @@ class MilestoneSpec(BaseModel):
     audience: Audience = Audience()
     remind: bool = True
     what: str = ""
+    label: str = ""  # how an approximate date is said («112年3月中旬（暫定）»)
+    label_en: str = ""
     source: Source
 
     @field_validator("at")

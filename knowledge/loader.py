@@ -8,19 +8,24 @@ from __future__ import annotations
 import csv
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from knowledge.english import EnglishVocabulary
 from knowledge.normalize import Vocabulary
 
 __all__ = [
     "DATA_DIR",
     "Contact",
+    "English",
     "Entry",
     "KnowledgeBase",
     "KnowledgeError",
+    "Romanized",
+    "Scope",
+    "SocialIntent",
     "Source",
     "Township",
     "load_knowledge",
@@ -41,6 +46,21 @@ class Source(BaseModel):
     section: str
 
 
+class English(BaseModel):
+    """The English side of an entry: the same facts and citation, for questions asked in English."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    title: str = Field(min_length=2, max_length=20)
+    questions: tuple[str, ...] = Field(min_length=1)
+    answer: str = Field(min_length=5, max_length=2500)
+
+    @field_validator("answer")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+
 class Entry(BaseModel):
     """One FAQ entry: a question in many phrasings, answered once, with its source."""
 
@@ -55,6 +75,7 @@ class Entry(BaseModel):
     questions: tuple[str, ...] = Field(min_length=1)
     keywords: tuple[str, ...] = ()
     answer: str = Field(min_length=5, max_length=1500)
+    en: English | None = None
     source: Source
 
     @field_validator("facets")
@@ -74,6 +95,7 @@ class Entry(BaseModel):
 class Contact(BaseModel):
     model_config = ConfigDict(extra="forbid")
     name: str
+    name_en: str
     phone: str
     email: str
     url: str
@@ -87,16 +109,57 @@ class Township(BaseModel):
     tier: int = Field(ge=1, le=4)
 
 
+class Romanized(BaseModel):
+    """How a county or town of 附件三 is spelt in English (``townships_romanized.csv``)."""
+
+    model_config = ConfigDict(frozen=True)
+    kind: Literal["county", "town"]
+    county: str
+    town: str = ""
+    spellings: tuple[str, ...]
+
+    @field_validator("spellings", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        return tuple(str(value).split()) if isinstance(value, str) else value
+
+
+class SocialIntent(BaseModel):
+    """A social turn (thanks, greeting, complaint…) and the reply in each language."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    zh: tuple[str, ...]
+    en: tuple[str, ...]
+    reply_zh: str
+    reply_en: str
+    menu: bool = False
+    contact: bool = False
+
+
+class Scope(BaseModel):
+    """What the assistant does not cover (``scope.yaml``)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    other_programs: tuple[str, ...]
+    unknowable: dict[str, tuple[str, ...]]
+
+
 class KnowledgeBase(BaseModel):
     """Everything under ``knowledge/``, validated and cross-checked."""
 
     model_config = ConfigDict(arbitrary_types_allowed=True)
 
     entries: tuple[Entry, ...]
-    sources: dict[str, str]
+    sources: dict[str, dict[str, str]]
     contacts: dict[str, Contact]
     townships: tuple[Township, ...]
+    romanized: tuple[Romanized, ...] = ()
     vocabulary: Vocabulary
+    english: EnglishVocabulary
+    social: dict[str, SocialIntent] = {}
+    scope: Scope | None = None
+    messages: dict[str, dict[str, Any]] = {}
+    parallel: tuple[tuple[str, str], ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id().get(entry_id)
@@ -107,8 +170,13 @@ class KnowledgeBase(BaseModel):
             cache.update({e.id: e for e in self.entries})
         return cache
 
-    def source_title(self, source: Source) -> str:
-        return self.sources.get(source.file, source.file)
+    def source_title(self, source: Source, lang: str = "zh") -> str:
+        titles = self.sources.get(source.file, {})
+        return titles.get(lang) or titles.get("zh") or source.file
+
+    def text(self, lang: str, key: str) -> Any:
+        """A message of ``messages.yaml`` in ``lang`` (Chinese when the language lacks it)."""
+        return self.messages.get(lang, {}).get(key, self.messages.get("zh", {}).get(key, ""))
 
 
 class _Loader(yaml.SafeLoader):
@@ -167,6 +235,20 @@ def _load_townships(path: Path) -> tuple[Township, ...]:
         return tuple(Township.model_validate(row) for row in csv.DictReader(fh))
 
 
+def _load_romanized(path: Path) -> tuple[Romanized, ...]:
+    if not path.exists():
+        return ()
+    with path.open(encoding="utf-8", newline="") as fh:
+        return tuple(Romanized.model_validate(row) for row in csv.DictReader(fh))
+
+
+def _mapping(directory: Path, name: str) -> dict:
+    raw = _read_yaml(directory / name) if (directory / name).exists() else {}
+    if not isinstance(raw, dict):
+        raise KnowledgeError(f"{directory / name}: expected a mapping")
+    return raw
+
+
 def load_knowledge(directory: Path = DATA_DIR) -> KnowledgeBase:
     """Read every data file under ``directory``; raises :class:`KnowledgeError` on any defect."""
     sources = _read_yaml(directory / "sources.yaml")
@@ -178,12 +260,25 @@ def load_knowledge(directory: Path = DATA_DIR) -> KnowledgeBase:
     except (ValidationError, AttributeError) as exc:
         raise KnowledgeError(f"{directory / 'contacts.yaml'}: {exc}") from exc
     vocab_raw = _read_yaml(directory / "synonyms.yaml")
+    try:
+        social = {k: SocialIntent.model_validate(v) for k, v in (_mapping(directory, "social.yaml").get("intents") or {}).items()}
+        scope_raw = _mapping(directory, "scope.yaml")
+        scope = Scope.model_validate(scope_raw) if scope_raw else None
+    except ValidationError as exc:
+        raise KnowledgeError(f"{directory}: social.yaml/scope.yaml: {exc}") from exc
     return KnowledgeBase(
         entries=_load_entries(directory / "faq", sources),
-        sources={str(k): str(v) for k, v in sources.items()},
+        sources={str(k): ({"zh": str(v)} if isinstance(v, str) else {str(a): str(b) for a, b in v.items()})
+                 for k, v in sources.items()},
         contacts=contacts,
         townships=_load_townships(directory / "townships.csv"),
+        romanized=_load_romanized(directory / "townships_romanized.csv"),
         vocabulary=Vocabulary.from_data(vocab_raw if isinstance(vocab_raw, dict) else {}),
+        english=EnglishVocabulary.from_data(_mapping(directory, "english.yaml")),
+        social=social,
+        scope=scope,
+        messages=_mapping(directory, "messages.yaml"),
+        parallel=tuple((str(a), str(b)) for a, b in (_mapping(directory, "topics.yaml").get("parallel") or [])),
     )
 
 

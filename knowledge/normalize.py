@@ -27,8 +27,13 @@ _COUNT_CLASSIFIER = re.compile(r"(?<=[0-9一二三四五六七八九十兩])(?:�
 _TRAILING_PARTICLES = re.compile(r"(?:嗎|呢|吧|啊|呀|喔|哦|嘛|啦|耶|咧|齁|勒)+$")
 
 
+@lru_cache(maxsize=32768)
 def to_traditional(text: str) -> str:
-    """Simplified → Traditional (Taiwan usage); Traditional input passes through unchanged."""
+    """Simplified → Traditional (Taiwan usage); Traditional input passes through unchanged.
+
+    Cached: a message is folded by several readers (social turns, scope, both languages), and
+    OpenCC's conversion is the costliest step of answering.
+    """
     return _S2T.convert(text)
 
 

@@ -1,64 +1,68 @@
 """FAQ retrieval: which entry answers a question, and how sure we are.
 
-Three signals are combined, each chosen because it works on Chinese without word segmentation:
+One :class:`Retriever` searches one language side of the knowledge base through an *analyzer*
+(:mod:`knowledge.chinese` or :mod:`knowledge.english`) that turns text into units: characters,
+words and numbers. Three signals are combined, each chosen because it works without word
+segmentation:
 
-* a TF-IDF cosine over character unigrams and bigrams (Latin words and numbers count as one
-  token), against each phrasing and against the entry as a whole — robust to reordering and
-  to words the phrasings never used;
+* a TF-IDF cosine over units and unit bigrams, against each phrasing and against the entry as a
+  whole — robust to reordering and to words the phrasings never used;
 * rapidfuzz's ``ratio`` against each phrasing — rewards near-verbatim questions and typos (its
   token scorers treat an unspaced Chinese sentence as one token, so they are not used);
 * facets: a question naming A類/B類 or the international alliance must not get the other
   class's or program's rule, however similar the wording.
 
-A score below the suggestion threshold, or a question full of words the knowledge base has never
-seen ("SBIR", "貸款", "下雨"), yields the fallback: saying "I don't know" beats a confident wrong
-answer.
+Confidence blends similarity with *coverage*: how much of the question's distinctive content the
+entry holds. A question full of words the knowledge base never uses ("SBIR", "貸款", "署長")
+yields the fallback: saying "I don't know" beats a confident wrong answer.
 """
 from __future__ import annotations
 
 import math
 import re
 from collections import Counter
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Literal, Protocol
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from knowledge.loader import Entry, KnowledgeBase
-from knowledge.normalize import normalize
 
-__all__ = ["Hit", "Result", "Retriever", "query_facets", "tokens"]
+__all__ = ["Analyzer", "Hit", "Result", "Retriever", "Fields", "bigrams"]
 
 Outcome = Literal["answer", "suggest", "fallback"]
-
-_TOKEN = re.compile(r"[a-z]+|[0-9]+(?:[:./][0-9]+)*%?|[\u3400-\u9fff]")
-_INTL = re.compile(r"國際(?!友善|媒體)|聯盟|海外|新南向|出口|拓銷|外銷|國外")
-_CLUSTER = re.compile(r"群聚")
-#: Characters so common in questions that they say nothing about the topic; they neither count
-#: as unseen words nor as evidence.
-_FUNCTION_CHARS = set("的是了嗎呢吧在有要我們你妳您他她它這那哪什麼怎麼可以能會還和跟與及或就都也很多少幾請問個一")
+_PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
 
 
-def tokens(text: str) -> list[str]:
-    """Unigrams and bigrams of a normalized text (a Latin word or a number is one unit)."""
-    units = _TOKEN.findall(text)
-    return units + [a + b for a, b in zip(units, units[1:])]
+class Analyzer(Protocol):
+    lang: str
+    function_units: frozenset[str]
+    #: How much pairs of units count when judging coverage: Chinese characters only mean
+    #: something in pairs (1.0); English words mean something alone and move freely (less).
+    coverage_bigrams: float
+    #: How much a question word found only in an entry's answer (not its phrasings) counts.
+    answer_coverage: float
+
+    def normalize(self, text: str) -> str: ...
+    def units(self, norm: str) -> list[str]: ...
+    def facets(self, norm: str) -> dict[str, str]: ...
+    def foreign(self, norm: str, known: set[str]) -> bool: ...
+    def prepare(self, known_units: set[str], texts: list[str]) -> None: ...
 
 
-def query_facets(norm: str) -> dict[str, str]:
-    """The class and program a normalized question names, if it names exactly one."""
-    facets: dict[str, str] = {}
-    has_a = bool(re.search(r"(?<![a-z])a類|(?<![a-z])a(?:跟|和|與|、)b", norm))
-    has_b = bool(re.search(r"(?<![a-z])b類", norm))
-    if has_a != has_b:
-        facets["class"] = "A" if has_a else "B"
-    intl, cluster = bool(_INTL.search(norm)), bool(_CLUSTER.search(norm))
-    if intl and not cluster:
-        facets["program"] = "intl_alliance"
-    elif cluster and not intl:
-        facets["program"] = "digital_cluster"
-    return facets
+@dataclass(frozen=True)
+class Fields:
+    """The texts of an entry that one language side indexes."""
+
+    phrasings: Sequence[str]
+    keywords: Sequence[str]
+    answer: str
+
+
+def bigrams(units: list[str]) -> list[str]:
+    return [a + b for a, b in zip(units, units[1:])]
 
 
 @dataclass(frozen=True)
@@ -128,41 +132,61 @@ CANDIDATES = 40  # entries re-scored with rapidfuzz after the vectorized lexical
 
 
 class Retriever:
-    """Searches a :class:`KnowledgeBase`; build once per process, then call :meth:`search`."""
+    """Searches one language side of a :class:`KnowledgeBase`; build once, then :meth:`search`."""
 
     def __init__(
         self,
         kb: KnowledgeBase,
+        analyzer: Analyzer,
+        fields: Callable[[Entry], Fields | None],
         *,
         answer_threshold: float = 45.0,
         suggest_threshold: float = 40.0,
         margin: float = 2.0,
     ) -> None:
         self.kb = kb
+        self.analyzer = analyzer
         self.answer_threshold = answer_threshold
         self.suggest_threshold = suggest_threshold
         self.margin = margin
-        vocab = kb.vocabulary
+        texts = [fields(e) for e in kb.entries]
+        norm = analyzer.normalize
+        # The analyzer first learns the raw vocabulary (for typo correction), then everything is
+        # normalized the way queries will be.
+        raw_units: set[str] = set()
+        raw_texts: list[str] = []
+        for f in texts:
+            if f is not None:
+                for t in [*f.phrasings, *f.keywords, _PLACEHOLDER.sub(" ", f.answer)]:
+                    raw_texts.append(t)
+                    u = analyzer.units(norm(t))
+                    raw_units.update(u)
+                    raw_units.update(bigrams(u))
+        analyzer.prepare(raw_units, raw_texts)
         self._phrasings: list[tuple[int, str]] = []
         entry_tokens: list[list[str]] = []
         answer_tokens: list[list[str]] = []
-        for i, entry in enumerate(kb.entries):
-            texts = [*entry.questions, entry.title]
-            norms = [normalize(t, vocab) for t in texts]
+        for i, f in enumerate(texts):
+            if f is None:
+                entry_tokens.append([])
+                answer_tokens.append([])
+                continue
+            norms = [norm(t) for t in f.phrasings]
             self._phrasings.extend((i, n) for n in norms if n)
-            toks = [t for n in norms for t in tokens(n)]
-            toks += [t for k in entry.keywords for t in tokens(normalize(k, vocab))] * 2
+            toks = [t for n in norms for t in self.tokens(n)]
+            toks += [t for k in f.keywords for t in self.tokens(norm(k))] * 2
             entry_tokens.append(toks)
-            answer_tokens.append(tokens(normalize(entry.answer, vocab)))
-        n_docs = len(kb.entries)
+            answer_tokens.append(self.tokens(norm(_PLACEHOLDER.sub(" ", f.answer))))
+        n_docs = max(1, sum(1 for f in texts if f is not None))
         df: Counter[str] = Counter()
         for toks, ans in zip(entry_tokens, answer_tokens):
             df.update(set(toks) | set(ans))
+        self.n_docs = n_docs
         idf = {t: math.log((n_docs + 1) / (c + 0.5)) for t, c in df.items()}
         self._vec = _Vectors(idf)
         self._entries = _Postings([self._vec.vector(t) for t in entry_tokens])
         self._answers = _Postings([self._vec.vector(t) for t in answer_tokens])
-        self._phrasing_index = _Postings([self._vec.vector(tokens(n)) for _, n in self._phrasings])
+        self._phrasing_index = _Postings([self._vec.vector(self.tokens(n)) for _, n in self._phrasings])
         self._phrasing_entry = np.asarray([i for i, _ in self._phrasings], dtype=np.int32)
         self._phrasings_of: list[list[str]] = [[] for _ in kb.entries]
         for i, n in self._phrasings:
@@ -170,15 +194,27 @@ class Retriever:
         self._class = np.asarray([{"A": 1, "B": 2}.get(e.facets.get("class", ""), 0) for e in kb.entries])
         self._program = np.asarray([{"digital_cluster": 1, "intl_alliance": 2}.get(e.program, 0) for e in kb.entries])
         self._old = np.asarray([e.year < 110 for e in kb.entries])
-        self._known = set(df)
+        self._indexed = np.asarray([f is not None for f in texts])
+        self.known = set(df)
+        self._entry_asked = [set(t) for t in entry_tokens]
         self._entry_all = [set(t) | set(a) for t, a in zip(entry_tokens, answer_tokens)]
         self._by_topic: dict[str, list[Entry]] = {}
         for entry in kb.entries:
             self._by_topic.setdefault(entry.topic, []).append(entry)
 
+    def tokens(self, norm: str) -> list[str]:
+        """Units and unit bigrams of a normalized text."""
+        units = self.analyzer.units(norm)
+        return units + bigrams(units)
+
+    def normalize(self, text: str) -> str:
+        return self.analyzer.normalize(text)
+
     # -- scoring -------------------------------------------------------------------------------
 
-    def _facet_factor(self, entry: Entry, facets: dict[str, str]) -> float:
+    @staticmethod
+    def facet_factor(entry: Entry, facets: dict[str, str]) -> float:
+        """How much a question's class/program facets allow ``entry`` (1.0 = fully)."""
         factor = 1.0
         wanted_class = facets.get("class")
         entry_class = entry.facets.get("class")
@@ -189,16 +225,19 @@ class Retriever:
         elif entry_class and not wanted_class:
             factor *= 0.93
         wanted_program = facets.get("program")
+        prior = facets.get("program_prior")
         if wanted_program and entry.program != "general" and entry.program != wanted_program:
             factor *= 0.5
-        elif not wanted_program and entry.program == "intl_alliance":
+        elif not wanted_program and prior and entry.program != "general" and entry.program != prior:
+            factor *= 0.7  # the conversation is about the other program, and the question did not switch
+        elif not wanted_program and not prior and entry.program == "intl_alliance":
             factor *= 0.92  # unqualified questions are most often about the cluster program
         if entry.year < 110:
             factor *= 0.9  # an older year's rule or background loses to the current rules
         return factor
 
     def _facet_factors(self, facets: dict[str, str]) -> np.ndarray:
-        """:meth:`_facet_factor` for every entry at once."""
+        """:meth:`facet_factor` for every entry at once."""
         factor = np.ones(len(self.kb.entries), dtype=np.float32)
         wanted = {"A": 1, "B": 2}.get(facets.get("class", ""), 0)
         if wanted:
@@ -207,39 +246,53 @@ class Retriever:
         else:
             factor[self._class != 0] *= 0.93
         program = {"digital_cluster": 1, "intl_alliance": 2}.get(facets.get("program", ""), 0)
+        prior = {"digital_cluster": 1, "intl_alliance": 2}.get(facets.get("program_prior", ""), 0)
         if program:
             factor[(self._program != 0) & (self._program != program)] *= 0.5
+        elif prior:
+            factor[(self._program != 0) & (self._program != prior)] *= 0.7
         else:
             factor[self._program == 2] *= 0.92
         factor[self._old] *= 0.9
+        factor[~self._indexed] = 0.0
         return factor
 
+    def content_units(self, norm: str) -> list[str]:
+        return [u for u in self.analyzer.units(norm) if u not in self.analyzer.function_units]
+
     def unseen_share(self, norm: str) -> float:
-        """Share of the question's content characters/words the knowledge base never uses."""
-        units = [u for u in _TOKEN.findall(norm) if u not in _FUNCTION_CHARS]
+        """Share of the question's content units the knowledge base never uses."""
+        units = self.content_units(norm)
         if not units:
             return 0.0
-        unseen = [u for u in units if u not in self._known]
-        return len(unseen) / len(units)
+        return sum(1 for u in units if u not in self.known) / len(units)
 
     def coverage(self, norm: str, index: int) -> float:
-        """IDF-weighted share of the question's words and bigrams found anywhere in an entry.
+        """IDF-weighted share of the question's units and bigrams found anywhere in an entry.
 
         Cosine similarity ranks well but cannot tell "answered" from "shares a few words"; a
-        question whose distinctive words (工資, 貸款, 下雨) the entry never mentions is not
+        question whose distinctive words (工資, 貸款, 署長) the entry never mentions is not
         answered by it, however close the rest.
         """
-        units = _TOKEN.findall(norm)
-        toks = [u for u in units if u not in _FUNCTION_CHARS] + [a + b for a, b in zip(units, units[1:])]
+        units = self.analyzer.units(norm)
+        content = [u for u in units if u not in self.analyzer.function_units]
+        # Chinese characters mean something only in pairs, so pairs count fully; English words
+        # mean something alone, so a pair of content words counts for less (word order is free).
+        pairs = bigrams(units) if self.analyzer.lang == "zh" else bigrams(content)
+        toks = [(u, 1.0) for u in content] + [(b, self.analyzer.coverage_bigrams) for b in pairs]
         if not toks:
             return 0.0
-        idf, have = self._vec.idf, self._entry_all[index]
-        unknown = math.log(len(self.kb.entries) + 1)
-        total = sum(idf.get(t, unknown) for t in toks)
-        return sum(idf.get(t, unknown) for t in toks if t in have) / total if total else 0.0
+        idf, asked, said = self._vec.idf, self._entry_asked[index], self._entry_all[index]
+        unknown = math.log(self.n_docs + 1)
+        total = sum(idf.get(t, unknown) * w for t, w in toks)
+        # A word the entry is asked with counts fully; one its answer merely mentions counts as
+        # much as the analyzer trusts answers (long English answers mention almost everything).
+        weight = self.analyzer.answer_coverage
+        held = sum(idf.get(t, unknown) * w * (1.0 if t in asked else weight) for t, w in toks if t in said)
+        return held / total if total else 0.0
 
     def score_all(self, norm: str, facets: dict[str, str]) -> list[Hit]:
-        qvec = self._vec.vector(tokens(norm))
+        qvec = self._vec.vector(self.tokens(norm))
         phrase_scores = self._phrasing_index.dot(qvec)
         best_phrase = np.zeros(len(self.kb.entries), dtype=np.float32)
         touched = np.nonzero(phrase_scores)[0]
@@ -248,19 +301,26 @@ class Retriever:
         factors = self._facet_factors(facets)
         # rapidfuzz only for the entries the lexical pass ranks highest: the per-query cost
         # stays nearly flat as the knowledge base grows.
-        shortlist = np.argsort(-(lexical * factors))[:CANDIDATES]
+        shortlist = [i for i in np.argsort(-(lexical * factors))[:CANDIDATES].tolist() if self._indexed[i]]
+        owners = [i for i in shortlist for _ in self._phrasings_of[i]]
+        texts = [p for i in shortlist for p in self._phrasings_of[i]]
+        fuzzy: dict[int, float] = dict.fromkeys(shortlist, 0.0)
+        if texts:
+            # One vectorized call for every phrasing of every shortlisted entry.
+            scores = process.cdist([norm], texts, scorer=fuzz.ratio, dtype=np.float32)[0]
+            for owner, score in zip(owners, scores.tolist()):
+                if score > fuzzy[owner]:
+                    fuzzy[owner] = score
         ranked: list[tuple[float, int]] = []
-        for i in shortlist.tolist():
-            fuzzy = max((fuzz.ratio(norm, p) for p in self._phrasings_of[i]), default=0.0)
-            similarity = 0.75 * float(lexical[i]) + 0.25 * fuzzy / 100
+        for i in shortlist:
+            similarity = 0.75 * float(lexical[i]) + 0.25 * fuzzy[i] / 100
             ranked.append((similarity * float(factors[i]), i))
         ranked.sort(reverse=True)
-        # A Latin word the knowledge base never uses (SBIR, LINE Pay…) names something else.
-        foreign = any(len(w) >= 3 and w not in self._known for w in re.findall(r"[a-z]+", norm))
+        foreign = self.analyzer.foreign(norm, self.known)
         hits = []
         for similarity, i in ranked[:8]:
             confidence = 100 * (0.5 * self.coverage(norm, i) + 0.5 * min(1.0, 1.5 * similarity))
-            confidence *= self._facet_factor(self.kb.entries[i], facets) ** 0.5
+            confidence *= self.facet_factor(self.kb.entries[i], facets) ** 0.5
             if foreign:
                 confidence *= 0.6
             hits.append(Hit(self.kb.entries[i], round(min(100.0, confidence), 1)))
@@ -272,15 +332,17 @@ class Retriever:
 
     def search(self, text: str, *, override: dict[str, str] | None = None) -> Result:
         """Rank entries for ``text``; ``override`` fixes facets (a follow-up's class or program)."""
-        norm = normalize(text, self.kb.vocabulary)
-        facets = query_facets(norm)
+        norm = self.analyzer.normalize(text)
+        facets = self.analyzer.facets(norm)
         facets.update(override or {})
         if not norm:
             return Result("fallback", (), norm, facets)
         hits = tuple(self.score_all(norm, facets)[:5])
-        return Result(self._decide(hits), hits, norm, facets)
+        if not hits:
+            return Result("fallback", (), norm, facets)
+        return Result(self.decide(hits), hits, norm, facets)
 
-    def _decide(self, hits: tuple[Hit, ...]) -> Outcome:
+    def decide(self, hits: Sequence[Hit]) -> Outcome:
         best = hits[0]
         if best.score >= self.answer_threshold:
             runner_up = next((h for h in hits[1:] if h.entry.topic != best.entry.topic), None)

@@ -39,6 +39,8 @@ class MilestoneIn(BaseModel):
     roles: list[str] = ["leader", "member"]
     remind: bool = True
     approximate: bool = False
+    label: str = Field(default="", max_length=60)
+    label_en: str = Field(default="", max_length=80)
 
 
 def _taipei(moment: datetime | None) -> datetime | None:
@@ -86,7 +88,8 @@ def get_calendar(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.services.db.session() as session:
         return [
             {"id": m.id, "program": m.program, "year": m.year, "title": m.title, "at": m.at.astimezone(TAIPEI).isoformat(),
-             "approximate": m.approximate, "audience": m.audience, "remind": m.remind, "what": m.what, "origin": m.origin}
+             "approximate": m.approximate, "audience": m.audience, "remind": m.remind, "what": m.what, "origin": m.origin,
+             "label": m.label, "label_en": m.label_en}
             for m in calendar_repo.milestones(session=session)
         ]
 
@@ -99,7 +102,7 @@ def put_milestone(milestone_id: str, body: MilestoneIn, request: Request, staff:
         calendar_repo.upsert_milestone(
             session=session, id=body.id, program=body.program, year=body.year, title=body.title,
             at=_taipei(body.at), what=body.what, classes=body.classes, roles=body.roles,  # type: ignore[arg-type]
-            remind=body.remind, approximate=body.approximate,
+            remind=body.remind, approximate=body.approximate, label=body.label, label_en=body.label_en,
         )
         session.add(AuditLog(actor=staff, action="milestone_saved", details={"id": body.id, "at": body.at.isoformat()}))
     return {"id": body.id, "saved": True}

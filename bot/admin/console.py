@@ -234,6 +234,7 @@ def calendar_page(request: Request) -> HTMLResponse:
 def save_milestone(
     request: Request, csrf: str = Form(""), id: str = Form(""), program: str = Form(""), year: int = Form(0),
     title: str = Form(""), at: str = Form(""), what: str = Form(""), classes: str = Form(""), remind: str = Form(""),
+    label: str = Form(""), label_en: str = Form(""),
 ) -> Response:
     staff = current(request)
     _check_csrf(staff, csrf)
@@ -246,7 +247,8 @@ def save_milestone(
     with _db(request).session() as session:
         calendar_repo.upsert_milestone(session=session, id=id.strip(), program=program, year=year, title=title.strip(),
                                        at=moment, what=what.strip(), remind=bool(remind),
-                                       classes=[c.strip().upper() for c in classes.split(",") if c.strip()])
+                                       classes=[c.strip().upper() for c in classes.split(",") if c.strip()],
+                                       approximate=bool(label.strip()), label=label.strip(), label_en=label_en.strip())
         session.add(AuditLog(actor=staff.name, action="milestone_saved", details={"id": id.strip(), "at": at}))
     return RedirectResponse("/admin/calendar", status_code=303)
 

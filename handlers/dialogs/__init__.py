@@ -11,7 +11,7 @@ from linebot.v3.messaging import FlexMessage, Message
 
 from db import forms_repo
 from db.models import FormSession, User
-from handlers.answering import Choice
+from knowledge.assistant import Choice
 from handlers.context import Ctx
 from handlers.dialogs.engine import Engine, Prompt
 from handlers.replies import text_message

@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from db import forms_repo
 from db.models import Cluster, FormSession, User, utcnow
 from knowledge.calendar import TAIPEI
-from handlers.answering import Assistant, Choice
+from knowledge.assistant import Assistant, Choice
 from knowledge.answers import InvalidAnswer, display, parse_answer
 from knowledge.forms import Consent, Form, FormItem, FormSection
 from knowledge.scoring import Scorecard, score

@@ -22,7 +22,7 @@ def test_ask_prints_one_json_object_without_credentials() -> None:
     result = run("ask", "A類截止是哪天？")
     assert result.returncode == 0, result.stderr
     data = json.loads(result.stdout)
-    assert set(data) == {"text", "entry", "score", "fallback", "suggestions"}
+    assert {"text", "entry", "score", "fallback", "suggestions", "outcome", "answers", "lang"} <= set(data)
     assert "3月7日" in data["text"] and data["entry"] == "dc-deadline-a"
     assert 0 <= data["score"] <= 100 and data["fallback"] is False
 
@@ -34,6 +34,14 @@ def test_ask_reads_stdin_one_json_line_per_question_in_order() -> None:
     assert "2月22日" in lines[0]["text"]
     assert lines[1]["fallback"] is True and lines[1]["entry"] is None
     assert "分群3" in lines[2]["text"]
+
+
+def test_ask_answers_english_social_turns_and_two_questions() -> None:
+    result = run("ask", stdin="When is the Category A deadline?\n謝謝\nA類幾家？B類呢？\n")
+    english, thanks, two = (json.loads(line) for line in result.stdout.splitlines())
+    assert english["lang"] == "en" and "March 7, 2023" in english["text"]
+    assert thanks["outcome"] == "social" and "不客氣" in thanks["text"] and not thanks["fallback"]
+    assert [a["entry"] for a in two["answers"]] == ["dc-class-size-a", "dc-class-size-b"]
 
 
 def test_ask_chat_mode_carries_follow_ups() -> None:

@@ -30,10 +30,10 @@ def test_helpful_is_recorded_without_review(bot: Bot) -> None:
 
 
 def test_fallback_questions_are_stored_with_candidates(bot: Bot) -> None:
-    reply = bot.say("勞保費率怎麼算")
+    reply = bot.say("工讀生的時薪要怎麼算")
     assert "198@cisanet.org.tw" in text_of(reply)
     rows = unanswered(bot)
-    assert rows[0].reason == "fallback" and rows[0].text == "勞保費率怎麼算"
+    assert rows[0].reason == "fallback" and rows[0].text == "工讀生的時薪要怎麼算"
     assert len(rows[0].candidates) >= 1
 
 

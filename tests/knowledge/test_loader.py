@@ -47,8 +47,10 @@ def test_sources_are_seed_files_and_sections_exist() -> None:
 def test_key_facts_match_the_documents() -> None:
     text = (SHARED / "seeds" / "001_83813cbc4ebfc095.txt").read_text(encoding="utf-8")
     assert "A類：112年3月7日(二)下午17:00截止" in text
-    answer = KB.entry("dc-deadline-a").answer  # type: ignore[union-attr]
-    assert "3月7日" in answer and "17:00" in answer
+    from knowledge.assistant import Assistant
+
+    answer = Assistant(KB).entry_answer("dc-deadline-a").text  # type: ignore[union-attr]
+    assert "112年3月7日" in answer and "17:00" in answer
     assert "100萬元為上限(含稅)" in text
     assert "100萬" in KB.entry("dc-funding").answer  # type: ignore[union-attr]
 

@@ -1,55 +1,57 @@
-"""Answer quality on the public question set, and on our own held-out paraphrases.
+"""Answer quality: floors on the dev sets (tuned on) and the held-out sets (never tuned on).
 
-The public set is the release bar (≥95% of questions get every required fact; every
-out-of-scope question gets the fallback). The held-out set (written from the documents by
-someone who never saw the knowledge base) guards against tuning to the public wording.
+The floors are regression guards, not results: the results, per set, language and kind, are in
+docs/benchmarks.md (``python -m bench.evaluate --dev --heldout``).
 """
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
-from bench.quality import evaluate, load_questions
+from bench.evaluate import assistant_answerer
+from bench.quality import evaluate
+from bench.sets import PUBLIC, dev_sets, heldout_sets
 from bot.services import default_assistant
-from tests.conftest import SHARED
 
-DEV = SHARED / "eval" / "faq_dev.jsonl"
-HELDOUT = Path(__file__).resolve().parents[2] / "bench" / "data" / "faq_heldout.jsonl"
 ASSISTANT = default_assistant()
-KINDS = {"faq": "answer", "lookup": "answer", "suggest": "suggest", "clarify": "suggest", "fallback": "fallback"}
+ASK = assistant_answerer(ASSISTANT)
 
 
-def ask(question: str) -> tuple[str, str]:
-    answer = ASSISTANT.answer(question)
-    return KINDS[answer.kind], answer.text
+def report(name: str, sets: dict[str, list[dict]]):  # type: ignore[no-untyped-def]
+    return evaluate(sets[name], ASK)
 
 
-@pytest.mark.skipif(not DEV.exists(), reason="public question set not beside the repo")
-def test_public_question_set_at_least_95_percent() -> None:
-    report = evaluate(load_questions(DEV), ask)
-    failures = [(o.id, o.reply_kind, o.question) for o in report.failures()]
-    assert report.pass_rate >= 0.95, failures
-    assert report.share(["out_of_scope"]) == 1.0, failures
-    assert report.confident_wrong_rate <= 0.02, failures
+@pytest.mark.skipif(not PUBLIC.exists(), reason="public question set not beside the repo")
+def test_public_question_set() -> None:
+    result = report("dev/public", dev_sets())
+    failures = [(o.id, o.reply_kind, o.question) for o in result.failures()]
+    assert result.pass_rate >= 0.95, failures
+    assert result.share(["out_of_scope"]) == 1.0, failures
+    assert result.confident_wrong == 0, failures
 
 
-def test_held_out_paraphrases_hold_up() -> None:
-    report = evaluate(load_questions(HELDOUT), ask)
-    failures = [(o.id, o.reply_kind, o.question) for o in report.failures()]
-    assert report.pass_rate >= 0.85, failures
-    assert report.share(["lookup"]) == 1.0, failures
-    assert report.confident_wrong_rate <= 0.02, failures
+@pytest.mark.parametrize("name,floor", [("dev/broad", 0.88), ("dev/paraphrases", 0.93)])
+def test_dev_sets(name: str, floor: float) -> None:
+    result = report(name, dev_sets())
+    failures = [(o.id, o.reply_kind, o.question) for o in result.failures()]
+    assert result.pass_rate >= floor, failures
+
+
+@pytest.mark.parametrize("name,floor", [("heldout/zh", 0.85), ("heldout/en", 0.75)])
+def test_held_out_sets_do_not_regress(name: str, floor: float) -> None:
+    """Run, never read for tuning: a failure here says *that* quality dropped, not what to tune."""
+    result = report(name, heldout_sets())
+    assert result.pass_rate >= floor, f"{name}: {result.pass_rate:.1%}"
 
 
 @pytest.mark.parametrize(
     "question",
-    ["明天台北會下雨嗎", "勞保費率是多少", "SBIR可以補助多少", "我想辦青年創業貸款", "asdfghjkl", "。。。", "🙂🙂"],
+    ["明天台北會下雨嗎", "勞保費率是多少", "SBIR可以補助多少", "我想辦青年創業貸款", "asdfghjkl",
+     "What's the weather in Taipei tomorrow?", "How do I apply for SBIR?"],
 )
 def test_questions_outside_the_documents_get_the_contact_window(question: str) -> None:
     answer = ASSISTANT.answer(question)
     assert answer.fallback
-    assert "2553-3988" in answer.text and "198@cisanet.org.tw" in answer.text
+    assert "2553-3988" in answer.text
 
 
 def test_class_named_in_the_question_is_never_swapped() -> None:
@@ -76,6 +78,4 @@ def test_every_answer_cites_file_and_section() -> None:
 
 def test_older_year_numbers_are_corrected() -> None:
     answer = ASSISTANT.answer("我們只有8家可以申請嗎")
-    assert answer.kind in ("faq", "suggest")
-    if answer.kind == "faq":
-        assert "10家" in answer.text
+    assert answer.kind == "faq" and "10家" in answer.text

@@ -1,0 +1,664 @@
+"""The assistant: a message (and the conversation so far) in, what to say back out.
+
+This is the product's core. It knows nothing about LINE or the database, so the webhook, the
+command line (``python -m bot ask``) and the benchmarks answer through exactly the same code.
+What it needs from outside — the program calendar staff edit, and today's date — is passed in.
+
+A message goes through these steps, each a small module of its own:
+
+1. social turns (:mod:`knowledge.social`): thanks, greetings, complaints… get a short reply;
+2. splitting (:mod:`knowledge.splitting`): up to :data:`MAX_QUESTIONS` questions, each answered;
+3. per question, in the question's language (:mod:`knowledge.language`):
+   a township named anywhere → its 附件三 tier (:mod:`knowledge.townships`);
+   another year, another program, an unknowable fact → an honest near miss (:mod:`knowledge.scope`);
+   otherwise retrieval (:mod:`knowledge.retrieval`) with follow-up context, and a question
+   that fits both programs equally asks which one;
+4. every date an answer states is read from the calendar at answer time, and a date already
+   past says so (:mod:`knowledge.calendar`).
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+from typing import Literal
+
+from knowledge.calendar import TAIPEI, Dated, load_calendar, milestone_kind, say_date
+from knowledge.chinese import ChineseAnalyzer
+from knowledge.english import EnglishAnalyzer
+from knowledge.language import Lang, language_of
+from knowledge.loader import Entry, KnowledgeBase
+from knowledge.phonetic import load_phonetics
+from knowledge.retrieval import Fields, Hit, Result, Retriever
+from knowledge.scope import RELATIVE_CONCEPT, NearMiss, ScopeGuard, without_years
+from knowledge.social import PRIORITY, SocialMatch, SocialTurns
+from knowledge.splitting import split_questions
+from knowledge.townships import TownshipIndex, TownMatch
+
+__all__ = ["Answer", "Assistant", "Choice", "Context", "MAX_QUESTIONS", "Response"]
+
+Kind = Literal["faq", "suggest", "fallback", "lookup", "clarify", "social"]
+
+#: Questions answered from one message; LINE allows five messages per reply.
+MAX_QUESTIONS = 3
+
+_FOLLOW_UP = re.compile(r"^(那麼?|那如果|如果是|至於|換成|改成|還有|另外|那要|那是)")
+_FACET_ONLY = re.compile(r"^(那麼?|如果是|至於|換成|改成)?(a類|b類|國際主題聯盟|國際|聯盟|數位群聚|群聚)(的話|呢|咧|勒)?$")
+_CLASS_WORDS = re.compile(r"[AaBbＡＢａｂ]\s*[類类案組]|(?i:\b(?:category|type|class|track|cat\.?)\s*[ab]\b)")
+_FOLLOW_UP_EN = re.compile(r"^\s*(and|what about|how about|what if|also|then|same for|and for|for)\b", re.I)
+_TOWNSHIP_SOURCE = ("001_83813cbc4ebfc095.txt", "附件三、鄉鎮市區數位發展分類列表")
+_PLACEHOLDER = re.compile(r"\{\{date:([a-z0-9-]+)\}\}")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
+_MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+_MIXED = re.compile(r"[A-Za-z]{3,}")
+
+
+@dataclass(frozen=True)
+class Choice:
+    """A quick-reply option: ``label`` shown (≤20 chars), ``action``/``params`` sent back."""
+
+    label: str
+    action: str
+    params: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the previous answer was about, for elliptical follow-ups ("那B類呢?")."""
+
+    last_entry_id: str | None = None
+    last_query: str | None = None
+
+
+@dataclass(frozen=True)
+class Answer:
+    kind: Kind
+    text: str
+    entry: Entry | None = None
+    score: float = 0.0
+    choices: tuple[Choice, ...] = ()
+    resolved_query: str | None = None  # the question as understood (with follow-up context)
+    candidates: tuple[tuple[str, float], ...] = ()  # best (entry id, score) pairs, for review
+    lang: Lang = "zh"
+    intent: str | None = None  # social turns: thanks, complaint, human…; near misses: year, other_program…
+    menu: bool = False  # offer the topic menu with this answer
+    program: str | None = None  # the program the answer is about, when known
+
+    @property
+    def fallback(self) -> bool:
+        return self.kind == "fallback"
+
+    @property
+    def entry_id(self) -> str | None:
+        if self.entry is not None:
+            return self.entry.id
+        return "township-tier" if self.kind == "lookup" else None
+
+    @property
+    def suggestions(self) -> list[str]:
+        return [c.label for c in self.choices if c.action == "faq"]
+
+
+@dataclass(frozen=True)
+class Response:
+    """Everything said back to one message: one answer per question, in order."""
+
+    answers: tuple[Answer, ...]
+    context: Context
+
+    @property
+    def lang(self) -> Lang:
+        return self.answers[0].lang if self.answers else "zh"
+
+    @property
+    def outcome(self) -> str:
+        """One word for the whole reply: answer, clarify, suggest, social or fallback."""
+        kinds = {a.kind for a in self.answers}
+        if kinds & {"faq", "lookup"}:
+            return "answer"
+        for kind in ("clarify", "suggest", "social"):
+            if kind in kinds:
+                return kind
+        return "fallback"
+
+    @property
+    def text(self) -> str:
+        return "\n\n".join(a.text for a in self.answers)
+
+
+def _zh_fields(entry: Entry) -> Fields:
+    return Fields([*entry.questions, entry.title], entry.keywords, entry.answer)
+
+
+def _en_fields(entry: Entry) -> Fields | None:
+    if entry.en is None:
+        return None
+    return Fields([*entry.en.questions, entry.en.title], (), entry.en.answer)
+
+
+def _shipped_milestones() -> Sequence[Dated]:
+    return load_calendar().milestones
+
+
+def _now() -> datetime:
+    return datetime.now(TAIPEI)
+
+
+class Assistant:
+    """Turns a message (plus the previous topic) into a :class:`Response`."""
+
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        *,
+        milestones: Callable[[], Sequence[Dated]] = _shipped_milestones,
+        clock: Callable[[], datetime] = _now,
+    ) -> None:
+        self.kb = kb
+        self.milestones = milestones
+        self.clock = clock
+        phonetics = load_phonetics()
+        # English answers are long and mention many words, so similarity runs higher: a higher bar.
+        self.en = Retriever(kb, EnglishAnalyzer(kb.english), _en_fields, answer_threshold=48.0, suggest_threshold=40.0)
+        english_words = frozenset(self.en.analyzer._surface)  # type: ignore[attr-defined]
+        self.zh = Retriever(kb, ChineseAnalyzer(kb.vocabulary, glossary=kb.english.to_chinese, phonetics=phonetics,
+                                                english_words=english_words), _zh_fields)
+        self.retriever = self.zh
+        plain_english = frozenset(
+            w for w in (*kb.english.stopwords, *kb.english.question_words, *kb.english.synonyms)
+            if " " not in w
+        )
+        self.townships = TownshipIndex(kb.townships, kb.romanized, english_words=plain_english)
+        self.social = SocialTurns(kb.social)
+        corpus = [e.answer for e in kb.entries] + [q for e in kb.entries for q in e.questions]
+        self.scope = ScopeGuard(kb, corpus)
+        self._parallel = {a: b for a, b in kb.parallel} | {b: a for a, b in kb.parallel}
+
+    def using(self, *, milestones: Callable[[], Sequence[Dated]] | None = None,
+              clock: Callable[[], datetime] | None = None) -> "Assistant":
+        """The same assistant (same indexes, built once) reading another calendar or clock."""
+        twin = copy.copy(self)
+        if milestones is not None:
+            twin.milestones = milestones
+        if clock is not None:
+            twin.clock = clock
+        return twin
+
+    def retriever_for(self, lang: Lang) -> Retriever:
+        return self.en if lang == "en" else self.zh
+
+    # -- entry points ----------------------------------------------------------------------------
+
+    def respond(self, text: str, context: Context | None = None) -> Response:
+        """Every question of a message answered in order (social turns and chit-chat included)."""
+        context = context or Context()
+        text = _CONTROL.sub("", text or "")[:2000]
+        lang = language_of(text)
+        if not _MEANINGFUL.search(text):
+            return Response((self._empty(lang),), context)
+        social = self.social.match(text)
+        if social is not None:
+            return Response((self._social(social, lang, context),), context)
+        questions = split_questions(text)
+        if questions and all(self.social.match(q) is not None for q in questions):
+            matches = [self.social.match(q) for q in questions]
+            best = min(matches, key=lambda m: PRIORITY.index(m.intent) if m and m.intent in PRIORITY else 99)
+            return Response((self._social(best, lang, context),), context)  # type: ignore[arg-type]
+        if len(questions) <= 1:
+            answer = self.answer(text, context, lang=lang)
+            if answer.kind in ("fallback", "suggest") and answer.intent is None:
+                cue = self.social.cue(text)
+                if cue is not None and len(_MEANINGFUL.findall(self.social.residue(text))) <= 6:
+                    return Response((self._social(cue, lang, context),), context)
+            return Response((answer,), self._next_context(context, answer))
+        answers: list[Answer] = []
+        ctx = context
+        for question in questions:
+            if self.social.match(question) is not None:
+                continue  # «謝謝！那B類呢？»: the thanks needs no answer of its own
+            answer = self.answer(question, ctx, lang=lang)
+            ctx = self._next_context(ctx, answer)
+            if answer.entry_id and any(a.entry_id == answer.entry_id for a in answers):
+                continue  # two halves of one question («截止是哪天？幾點前？»)
+            answers.append(answer)
+        useful = [a for a in answers if a.kind != "fallback"]
+        if not useful:
+            # None of the pieces is a question we know: perhaps the whole message is one.
+            answer = self.answer(text, context, lang=lang)
+            return Response((answer,), self._next_context(context, answer))
+        if len(useful) > MAX_QUESTIONS:
+            note = self.kb.text(lang, "more_questions").format(n=MAX_QUESTIONS)
+            useful = useful[:MAX_QUESTIONS]
+            useful[-1] = replace(useful[-1], text=f"{useful[-1].text}\n\n{note}")
+        return Response(tuple(useful), ctx)
+
+    def answer(self, text: str, context: Context | None = None, *, lang: Lang | None = None,
+               program: str | None = None) -> Answer:
+        """One question: a tier lookup, a near miss, an FAQ answer, suggestions or the fallback.
+
+        ``program`` is set when the user already said which program they mean (a tapped
+        「數位群聚／國際主題聯盟」 choice).
+        """
+        context = context or Context()
+        text = _CONTROL.sub("", text or "")
+        lang = lang or language_of(text)
+        if not _MEANINGFUL.search(text):
+            return self._empty(lang)
+        retriever = self.retriever_for(lang)
+        previous = self.kb.entry(context.last_entry_id) if context.last_entry_id else None
+        lookup = self.township_answer(text, lang)
+        if lookup is not None:
+            return lookup
+        places = self.townships.find(text)
+        if places:
+            text = self._without_places(text, places)  # «我在竹山鎮開店，A類截止是哪天？»: the question is the rest
+        norm = retriever.normalize(text)
+        facets = retriever.analyzer.facets(norm)
+        asked_program = program or facets.get("program") or ("digital_cluster" if "class" in facets else None)
+        if asked_program is None and previous is not None and previous.program != "general" and self._elliptical(text, norm, lang):
+            asked_program = previous.program
+        override: dict[str, str] | None = {"program": program} if program else None
+        if override is None and previous is not None and previous.program != "general" and "program" not in facets:
+            override = {"program_prior": previous.program}  # the conversation's program, softly
+        result = self._search(text, lang, override)
+        near = self.scope.check(text, program=asked_program, today=self.clock().date())
+        if near is not None and not self._year_is_the_rule(near, text, result):
+            return self._near_miss(near, text, lang, asked_program)
+        resolved = text
+        if previous is not None and program is None and self._is_follow_up(result, text, lang, previous):
+            follow = self._follow_up(text, result, previous, context, lang)
+            if follow is not None:
+                result, resolved = follow
+        in_conversation = previous is not None and previous.program != "general"
+        if program is None and asked_program is None and "program" not in result.facets and not in_conversation:
+            both = self._both_programs(result, text, lang, resolved)
+            if both is not None:
+                return both
+        return self._from_result(result, resolved, lang)
+
+    def entry_answer(self, entry_id: str, lang: Lang = "zh") -> Answer | None:
+        """The answer for a tapped suggestion."""
+        entry = self.kb.entry(entry_id)
+        if entry is None:
+            return None
+        return Answer("faq", self.format_entries([entry], lang), entry, 100.0, resolved_query=entry.title, lang=lang,
+                      program=entry.program)
+
+    def tier_answer(self, county: str, town: str, lang: Lang = "zh") -> Answer | None:
+        """The answer for a tapped 「which city?」 choice."""
+        township = self.townships.get(county, town)
+        if township is None:
+            return None
+        return self._tier(township, lang)
+
+    # -- social turns ----------------------------------------------------------------------------
+
+    def _empty(self, lang: Lang) -> Answer:
+        return Answer("social", self.kb.text(lang, "empty"), lang=lang, intent="empty", menu=True)
+
+    def _social(self, social: SocialMatch, lang: Lang, context: Context) -> Answer:
+        spec = social.spec
+        text = spec.reply_en if lang == "en" else spec.reply_zh
+        program = None
+        if context.last_entry_id and (previous := self.kb.entry(context.last_entry_id)) is not None:
+            program = previous.program if previous.program != "general" else None
+        if spec.contact:
+            text = f"{text}\n{self.contact_text(lang, program)}"
+        return Answer("social", text, lang=lang, intent=social.intent, menu=spec.menu, program=program)
+
+    # -- township lookups ------------------------------------------------------------------------
+
+    def township_answer(self, text: str, lang: Lang = "zh") -> Answer | None:
+        """The tier of a township named anywhere in the question, when the question is about it.
+
+        A township inside a sentence is looked up when the question is about tiers, bonus points
+        or remoteness, or is little more than the name; a question that merely mentions where
+        the shop is («我在竹山鎮，A類截止是哪天？») is answered as the question it is.
+        """
+        matches = self.townships.find(text)
+        roman = not matches
+        if roman:
+            matches = self.townships.find_romanized(text)
+        if not matches:
+            return None
+        asks = self.townships.asks_for_tier(text)
+        residue = self.townships.romanized_residue(text) if roman else self.townships.residue(text)
+        bare = len(_MEANINGFUL.findall(residue)) <= (12 if roman else 2)
+        explicit = any(m.explicit_suffix for m in matches)
+        if not asks and not (bare and (explicit or len(matches) == 1)):
+            # Only a mention: answer the question itself unless we cannot.
+            retriever = self.retriever_for(lang)
+            result = retriever.search(residue if roman else self._without_places(text, matches))
+            if result.outcome == "answer" and result.best and result.best.entry.topic != "bonus-tier":
+                return None
+            if not explicit and len(matches) > 1:
+                return None
+        if len(matches) == 1:
+            return self._tier(matches[0].township, lang, remote=bool(re.search(r"偏鄉|偏遠|鄉下|remote|rural", text, re.I)))
+        return self._clarify_town(matches, lang)
+
+    @staticmethod
+    def _without_places(text: str, matches: list[TownMatch]) -> str:
+        for m in matches:
+            for name in (m.township.county + m.township.town, m.township.town, m.township.county):
+                text = text.replace(name, " ").replace(name.replace("臺", "台"), " ")
+        return text
+
+    def _tier(self, township, lang: Lang, *, remote: bool = False) -> Answer:  # type: ignore[no-untyped-def]
+        kb = self.kb
+        names = kb.text(lang, "tier_names")
+        zh_names = kb.text("zh", "tier_names")
+        line = kb.text(lang, "tier").format(
+            county=township.county, town=township.town, tier=township.tier,
+            tier_name=zh_names.get(township.tier, ""), tier_name_en=names.get(township.tier, ""),
+            town_en=self._english_town(township),
+        )
+        bonus = kb.text(lang, "tier_bonus" if township.tier >= 3 else "tier_no_bonus")
+        parts = [line, bonus]
+        if remote:
+            parts.append(kb.text(lang, "tier_remote"))
+        source = kb.sources.get(_TOWNSHIP_SOURCE[0], {})
+        title = source.get(lang) or source.get("zh", "")
+        parts.append(f"\n{kb.text(lang, 'source')}{title}（{_TOWNSHIP_SOURCE[0][:3]}）{_TOWNSHIP_SOURCE[1]}")
+        return Answer("lookup", "\n".join(parts), None, 100.0, resolved_query=f"{township.county}{township.town}",
+                      lang=lang, program="digital_cluster")
+
+    def _english_town(self, township) -> str:  # type: ignore[no-untyped-def]
+        for row in self.kb.romanized:
+            if row.kind == "town" and row.county == township.county and row.town == township.town and row.spellings:
+                hanyu = next((s for s in row.spellings if "district" not in s), row.spellings[0])
+                return hanyu.capitalize()
+        return township.town
+
+    def _clarify_town(self, matches: list[TownMatch], lang: Lang) -> Answer:
+        towns = sorted({m.township.town for m in matches})
+        tag = {"l": "en"} if lang == "en" else {}
+        choices = tuple(
+            Choice(f"{m.township.county}{m.township.town}"[:20], "town", {"c": m.township.county, "t": m.township.town, **tag})
+            for m in matches[:13]
+        )
+        text = self.kb.text(lang, "clarify_town").format(towns="、".join(towns))
+        return Answer("clarify", text, None, 0.0, choices, lang=lang)
+
+    # -- near misses -----------------------------------------------------------------------------
+
+    def _near_miss(self, near: NearMiss, text: str, lang: Lang, program: str | None) -> Answer:
+        kb = self.kb
+        contact = self.contact_text(lang, program)
+        if near.kind == "other_program":
+            body = kb.text(lang, "other_program").format(name=near.detail, contact=contact)
+        elif near.kind == "unknowable":
+            body = kb.text(lang, "unknowable").format(contact=contact)
+        else:
+            asked = int(near.detail)
+            known = max(near.known_years) if near.known_years else 0
+            parts = [kb.text(lang, "year_unknown").format(asked=asked, asked_ad=asked + 1911, known=known,
+                                                          known_ad=known + 1911)]
+            rest = without_years(text)
+            result = self.retriever_for(lang).search(rest, override={"program": program} if program else None)
+            threshold = self.retriever_for(lang).answer_threshold + 10
+            if result.outcome == "answer" and result.best is not None and result.best.entry.year == known \
+                    and result.best.score >= threshold:
+                fact = self._verdict(self.render(self._body(result.best.entry, lang), lang)[0])
+                parts.append(kb.text(lang, "year_known_fact").format(known=known, known_ad=known + 1911, fact=fact))
+            parts.append(kb.text(lang, "year_check").format(asked=asked, asked_ad=asked + 1911, contact=contact))
+            body = "\n".join(parts)
+        return Answer("fallback", body, None, 0.0, resolved_query=text, lang=lang, intent=near.kind, program=program)
+
+    def _year_is_the_rule(self, near: NearMiss, text: str, result: Result) -> bool:
+        """«去年有受過輔導的可以嗎»: 去年 is part of a rule about the previous year, not a year asked."""
+        if near.kind != "year" or not self.scope.relative_only(text):
+            return False
+        best = result.best
+        if best is None or result.outcome == "fallback":
+            return False
+        answers = [best.entry.answer] + ([best.entry.en.answer] if best.entry.en else [])
+        offsets = self.scope.relative_offsets(text, self.clock().date())
+        patterns = [RELATIVE_CONCEPT.get(o) for o in offsets]
+        return all(p is not None for p in patterns) and all(any(p.search(a) for a in answers) for p in patterns)  # type: ignore[union-attr]
+
+    def _search(self, text: str, lang: Lang, override: dict[str, str] | None = None) -> Result:
+        """Search the question's language; a mixed question («B類 cluster 要幾家 members») is
+        searched on both sides and the surer result wins."""
+        result = self.retriever_for(lang).search(text, override=override)
+        if not _MIXED.search(text) or not re.search(r"[\u3400-\u9fff]{2}", text):
+            return result
+        other = self.retriever_for("zh" if lang == "en" else "en").search(text, override=override)
+        if other.best is not None and (result.best is None or other.best.score > result.best.score + 3):
+            return other
+        return result
+
+    @staticmethod
+    def _verdict(text: str) -> str:
+        """The opening of an answer: its first lines, until they say something (≥ 40 characters)."""
+        lines: list[str] = []
+        for line in (line.strip() for line in text.splitlines()):
+            if line:
+                lines.append(line)
+            if sum(map(len, lines)) >= 40 or len(lines) == 4:
+                break
+        joined = "\n".join(lines)
+        return joined if len(joined) <= 300 else joined[:299] + "…"
+
+    # -- follow-ups ------------------------------------------------------------------------------
+
+    def _is_follow_up(self, result: Result, text: str, lang: Lang, previous: Entry | None = None) -> bool:
+        """Whether the question leans on the previous one ("那B類呢?", "要幾家?", "what about B?").
+
+        A question holding words the knowledge base never uses ("明天會下雨嗎") is a new topic,
+        never a follow-up: borrowing the last topic would turn it into a confident wrong answer.
+        A question that does not name a program but lands in the other program than the
+        conversation's («幾點前要送出？» after A類's deadline) is read in the conversation's.
+        """
+        retriever = self.retriever_for(lang)
+        if retriever.unseen_share(result.query) > 0:
+            return False
+        return (self._elliptical(text, result.query, lang) or result.outcome != "answer"
+                or self._strays(result, previous))
+
+    @staticmethod
+    def _strays(result: Result, previous: Entry | None) -> bool:
+        best = result.best
+        return (previous is not None and best is not None and previous.program != "general"
+                and best.entry.program not in ("general", previous.program) and "program" not in result.facets)
+
+    @staticmethod
+    def _elliptical(text: str, norm: str, lang: Lang) -> bool:
+        if lang == "en":
+            return bool(_FOLLOW_UP_EN.search(text)) or len(norm.split()) <= 2
+        return bool(_FOLLOW_UP.search(norm)) or len(norm) <= 5
+
+    @staticmethod
+    def _bare_class(text: str) -> str | None:
+        """«and for B?», «what about A»: a lone capital A or B after a follow-up word is a class."""
+        match = re.search(r"^\s*(?:and|what about|how about|and for|for|what if it.?s|same for)\s+(?:the\s+)?([AB])\b(?!\s*[a-z])",
+                          text)
+        return match.group(1) if match else None
+
+    def _facet_only(self, text: str, norm: str, lang: Lang) -> bool:
+        if lang == "en":
+            facet_words = {"cata", "catb", "alliance", "cluster", "overseas", "what", "how"}
+            return bool(norm.split()) and set(norm.split()) <= facet_words and bool(_FOLLOW_UP_EN.search(text) or len(norm.split()) <= 2)
+        return bool(_FACET_ONLY.match(norm))
+
+    def _follow_up(
+        self, text: str, result: Result, previous: Entry, context: Context, lang: Lang
+    ) -> tuple[Result, str] | None:
+        retriever = self.retriever_for(lang)
+        norm = result.query
+        facets = retriever.analyzer.facets(norm)
+        facet_only = self._facet_only(text, norm, lang)
+        if lang == "en" and "class" not in facets and (letter := self._bare_class(text)):
+            facets["class"], facet_only = letter, True
+        if facet_only and "class" in facets:
+            sibling = retriever.sibling(previous, facets)
+            if sibling is not None:
+                title = sibling.en.title if lang == "en" and sibling.en else sibling.title
+                return Result("answer", (Hit(sibling, 100.0),), norm, facets), title
+        inherited = dict(previous.facets)
+        if previous.program != "general":
+            inherited["program"] = previous.program
+        if facets.get("program") and facets["program"] != inherited.get("program"):
+            inherited.pop("class", None)  # the other program has no A/B classes
+        inherited.update(facets)
+        if facet_only:
+            # Only the class or program changed: ask the previous question again with it.
+            if lang == "en":
+                earlier = previous.en.title if previous.en else previous.title
+            else:
+                earlier = context.last_query if context.last_query and language_of(context.last_query) == "zh" else previous.title
+            if "class" not in inherited:
+                earlier = _CLASS_WORDS.sub("", earlier)
+            query = f"{_FOLLOW_UP.sub('', text) if lang == 'zh' else text} {earlier}"
+        else:
+            # The new words carry the topic; the previous answer only lends its class/program.
+            query = text
+        second = retriever.search(query, override=inherited)
+        best, first_best = second.best, result.best
+        if best is not None and second.outcome == "fallback" and self._strays(result, previous) \
+                and best.entry.program == previous.program and best.score >= 0.85 * retriever.suggest_threshold:
+            # Not sure enough to answer, but surer than jumping to the other program: offer it.
+            return Result("suggest", second.hits, second.query, second.facets), query
+        if best is None or second.outcome == "fallback":
+            return None
+        if self._elliptical(text, norm, lang) or first_best is None or best.score > first_best.score + 5 \
+                or self._strays(result, previous):
+            return second, query
+        return None
+
+    # -- both programs ---------------------------------------------------------------------------
+
+    def _both_programs(self, result: Result, text: str, lang: Lang, resolved: str) -> Answer | None:
+        """A question that names neither program, on a topic both have («申請要準備什麼資料？»):
+        both programs' rules, side by side, each under its name — never one of them silently."""
+        best = result.best
+        if best is None or result.outcome != "answer":
+            return None
+        counterpart = self._parallel.get(best.entry.topic)
+        if counterpart is None:
+            return None
+        other_program = "intl_alliance" if best.entry.program == "digital_cluster" else "digital_cluster"
+        other = self.retriever_for(lang).search(resolved, override={"program": other_program})
+        rival = next((h.entry for h in other.hits if h.entry.topic == counterpart), None)
+        if rival is None:
+            rival = next((e for e in self.kb.entries if e.topic == counterpart), None)
+        if rival is None:
+            return None
+        first = self._from_result(result, resolved, lang)
+        labels = self.kb.text(lang, "program_labels")
+        second_text = self.format_entries([rival], lang)
+        text_out = (f"【{labels.get(best.entry.program, '')}】\n{first.text}\n\n"
+                    f"【{labels.get(other_program, '')}】\n{second_text}")
+        if best.entry.program == "intl_alliance":
+            text_out = (f"【{labels.get(other_program, '')}】\n{second_text}\n\n"
+                        f"【{labels.get(best.entry.program, '')}】\n{first.text}")
+        return replace(first, text=text_out, intent="both_programs")
+
+    # -- formatting ------------------------------------------------------------------------------
+
+    def _body(self, entry: Entry, lang: Lang) -> str:
+        return entry.en.answer if lang == "en" and entry.en is not None else entry.answer
+
+    def format_entry(self, entry: Entry, lang: Lang = "zh") -> str:
+        return self.format_entries([entry], lang)
+
+    def format_entries(self, entries: list[Entry], lang: Lang = "zh") -> str:
+        """Answers, their dates read from the calendar, then their sources, each cited once."""
+        citations: list[str] = []
+        for entry in entries:
+            cite = f"{self.kb.source_title(entry.source, lang)}（{entry.source.file[:3]}）{entry.source.section}"
+            if cite not in citations:
+                citations.append(cite)
+        body, notes = self.render("\n\n".join(self._body(e, lang) for e in entries), lang)
+        label = self.kb.text(lang, "source")
+        tail = "\n".join(f"{label}{c}" for c in citations)
+        return body + ("\n\n" + "\n".join(notes) if notes else "") + "\n\n" + tail
+
+    def render(self, text: str, lang: Lang) -> tuple[str, list[str]]:
+        """Fill ``{{date:ID}}`` from the calendar; notes say when the dates are past or superseded."""
+        ids = _PLACEHOLDER.findall(text)
+        if not ids:
+            return text, []
+        milestones = {m.id: m for m in self.milestones()}
+        shipped = {m.id: m for m in _shipped_milestones()}
+        now = self.clock()
+        used: list[Dated] = []
+
+        def fill(match: re.Match[str]) -> str:
+            milestone = milestones.get(match.group(1)) or shipped.get(match.group(1))
+            if milestone is None:
+                return "（日期請見最新公告）" if lang == "zh" else "(see the latest announcement)"
+            used.append(milestone)
+            return say_date(milestone, lang)
+
+        text = _PLACEHOLDER.sub(fill, text)
+        notes: list[str] = []
+        past = [m for m in used if m.at < now]
+        if past and len(past) == len(used):
+            years = "、".join(str(y) for y in sorted({m.year for m in past}))
+            notes.append(self.kb.text(lang, "past").format(years=years))
+        kinds = {milestone_kind(m.id): m for m in used}
+        for kind, milestone in kinds.items():
+            newer = [m for m in milestones.values()
+                     if milestone_kind(m.id) == kind and m.program == milestone.program and m.year > milestone.year]
+            if newer:
+                latest = max(newer, key=lambda m: (m.year, m.at))
+                line = self.kb.text(lang, "newer").format(title=latest.title, date=say_date(latest, lang))
+                days = (latest.at.astimezone(TAIPEI).date() - now.astimezone(TAIPEI).date()).days
+                if days >= 0:
+                    line += self.kb.text(lang, "days_left").format(days=days)
+                notes.append(line)
+        return text, notes
+
+    def contact_text(self, lang: Lang, program: str | None = None) -> str:
+        contact = self.kb.contacts.get(program or "digital_cluster") or next(iter(self.kb.contacts.values()))
+        name = contact.name_en if lang == "en" else contact.name
+        return self.kb.text(lang, "contact").format(name=name, phone=contact.phone, email=contact.email, url=contact.url)
+
+    def fallback_text(self, question: str, lang: Lang | None = None, program: str | None = None) -> str:
+        lang = lang or language_of(question)
+        retriever = self.retriever_for(lang)
+        program = program or retriever.analyzer.facets(retriever.normalize(question)).get("program")
+        contact = self.contact_text(lang, program)
+        return self.kb.text(lang, "fallback").format(contact=contact) + "\n" + self.kb.text(lang, "fallback_examples")
+
+    def _next_context(self, context: Context, answer: Answer) -> Context:
+        if answer.kind in ("faq", "lookup"):
+            return Context(last_entry_id=answer.entry_id, last_query=answer.resolved_query)
+        return context
+
+    def _from_result(self, result: Result, resolved: str, lang: Lang) -> Answer:
+        candidates = tuple((h.entry.id, h.score) for h in result.hits[:3])
+        best = result.best
+        retriever = self.retriever_for(lang)
+        if result.outcome == "answer" and best is not None:
+            entries = [best.entry]
+            if best.entry.facets.get("class") and "class" not in result.facets:
+                # "遴選會議什麼時候?" names no class: give both classes' rule rather than guess.
+                other = "B" if best.entry.facets["class"] == "A" else "A"
+                sibling = retriever.sibling(best.entry, {"class": other})
+                if sibling is not None:
+                    entries = sorted([best.entry, sibling], key=lambda e: e.facets["class"])
+            text = self.format_entries(entries, lang)
+            return Answer("faq", text, best.entry, best.score, (), resolved, candidates, lang=lang,
+                          program=best.entry.program)
+        if result.outcome == "suggest" and best is not None:
+            picks: list[Entry] = []
+            for hit in result.hits:
+                if hit.score >= retriever.suggest_threshold * 0.8 and hit.entry not in picks:
+                    picks.append(hit.entry)
+                if len(picks) == 3:
+                    break
+            titles = [(e.en.title if lang == "en" and e.en else e.title) for e in picks]
+            lines = "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
+            text = f"{self.kb.text(lang, 'suggest')}\n{lines}"
+            tag = {"l": "en"} if lang == "en" else {}
+            choices = tuple(Choice(t, "faq", {"e": e.id, **tag}) for t, e in zip(titles, picks))
+            choices += (Choice(self.kb.text(lang, "none_of_these"), "none", dict(tag)),)
+            return Answer("suggest", text, None, best.score, choices, resolved, candidates, lang=lang)
+        score = best.score if best else 0.0
+        program = result.facets.get("program")
+        return Answer("fallback", self.fallback_text(resolved, lang, program), None, score, (), resolved, candidates,
+                      lang=lang, program=program)

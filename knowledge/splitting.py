@@ -1,0 +1,30 @@
+"""Several questions in one message: 「A類幾家？B類呢？」, 「截止是哪天？要交哪些文件？」.
+
+A message is cut at sentence ends (？ ? ！ ! 。 ； and line breaks), and at a comma only when
+the next clause is plainly a new question leaning on the previous one («，那B類呢», «, and what
+about the alliance?»). A single question that happens to contain 「，」 stays one question.
+"""
+from __future__ import annotations
+
+import re
+
+__all__ = ["split_questions"]
+
+_ENDS = re.compile(r"(?<=[？?！!。；;\n])")
+_COMMA_FOLLOW_UP = re.compile(r"[，,、]\s*(?=(?:那麼?|那如果|至於|還有|另外|再來|以及|and what about|what about|how about|and for|also)\b|(?:那麼?|至於|還有|另外|再來)[^，,]{1,20}[呢嗎？?]\s*$)",
+                              re.IGNORECASE)
+#: «…, and what is the maximum funding?»: an English clause joined by "and" that asks anew.
+_AND_QUESTION = re.compile(r",?\s+(?=and\s+(?:what|where|when|how|who|which|whether|is|are|can|could|do|does|did|should|must|will)\b)",
+                           re.IGNORECASE)
+_CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+
+
+def split_questions(text: str) -> list[str]:
+    """The questions of a message, in order; never an empty or punctuation-only piece."""
+    pieces: list[str] = []
+    for sentence in _ENDS.split(text):
+        for clause in _COMMA_FOLLOW_UP.split(sentence):
+            parts = _AND_QUESTION.split(clause) if clause.rstrip().endswith("?") or "?" not in text else [clause]
+            pieces.extend(parts if all(len(p.split()) >= 3 for p in parts) else [clause])
+    questions = [p.strip() for p in pieces if len(_CONTENT.findall(p)) >= 2]
+    return questions or ([text.strip()] if text.strip() else [])

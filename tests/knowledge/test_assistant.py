@@ -1,0 +1,320 @@
+"""The assistant as an owner meets it: English, typos, several questions at once, places inside
+sentences, both programs, near misses, social turns, and dates that know what day it is."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+import pytest
+
+from bot.services import default_assistant
+from knowledge.assistant import Answer, Context
+from knowledge.calendar import TAIPEI, load_calendar
+
+A = default_assistant()
+SORRY = "抱歉，這個問題我沒有把握回答"
+
+
+def follow(previous: str, question: str) -> Answer:
+    first = A.answer(previous)
+    assert first.kind in ("faq", "lookup"), first
+    return A.answer(question, Context(last_entry_id=first.entry_id, last_query=first.resolved_query))
+
+
+def texts(message: str, context: Context | None = None) -> list[str]:
+    return [a.text for a in A.respond(message, context).answers]
+
+
+# -- townships -------------------------------------------------------------------------------------
+
+def test_township_lookup_names_tier_and_bonus_rule() -> None:
+    answer = A.answer("竹山鎮第幾分群?")
+    assert answer.kind == "lookup"
+    assert "分群3" in answer.text and "數位發展起步區" in answer.text
+    assert "50%" in answer.text and "附件三" in answer.text
+
+
+def test_ambiguous_town_asks_which_city() -> None:
+    answer = A.answer("大安區是第幾分群")
+    assert answer.kind == "clarify"
+    assert {c.label for c in answer.choices} == {"臺北市大安區", "臺中市大安區"}
+    picked = A.tier_answer(answer.choices[1].params["c"], answer.choices[1].params["t"])
+    assert picked is not None and "臺中市大安區" in picked.text and "分群3" in picked.text
+
+
+@pytest.mark.parametrize("question,tier,town", [
+    ("我的店在竹山鎮，有加分嗎", 3, "竹山鎮"),
+    ("台中市北屯區算偏鄉嗎", 1, "北屯區"),
+    ("我們工作室開在花蓮瑞穗，屬於哪一區", 4, "瑞穗鄉"),
+])
+def test_a_township_inside_a_sentence_is_looked_up(question: str, tier: int, town: str) -> None:
+    answer = A.answer(question)
+    assert answer.kind == "lookup", answer.text
+    assert town in answer.text and f"分群{tier}" in answer.text
+
+
+def test_remote_area_question_explains_what_the_tiers_are() -> None:
+    answer = A.answer("台中市北屯區算偏鄉嗎")
+    assert "偏鄉" in answer.text and "分群4" in answer.text  # no 偏鄉 category: the four tiers instead
+
+
+def test_a_township_mentioned_in_passing_does_not_hijack_the_question() -> None:
+    answer = A.answer("我在竹山鎮開店，A類截止是哪天？")
+    assert answer.kind == "faq" and "3月7日" in answer.text
+
+
+@pytest.mark.parametrize("question,town,tier", [
+    ("Which tier is Ruisui Township in?", "瑞穗鄉", 4),
+    ("Is Jiaoxi in Yilan tier 3 or 4?", "礁溪鄉", 3),
+    ("what tier is Chupei", "竹北市", 1),
+    ("Hengchun township tier?", "恆春鎮", 4),
+    ("Zhushan, Nantou — which digital development tier?", "竹山鎮", 3),
+])
+def test_romanized_townships_resolve_to_their_tier_in_english(question: str, town: str, tier: int) -> None:
+    answer = A.answer(question)
+    assert answer.kind == "lookup" and answer.lang == "en", answer.text
+    assert town in answer.text and f"tier {tier}" in answer.text
+    assert "Source" in answer.text
+
+
+# -- English and mixed ------------------------------------------------------------------------------
+
+def test_an_english_question_gets_the_english_answer_with_date_and_source() -> None:
+    answer = A.answer("When is the deadline for Category A?")
+    assert answer.kind == "faq" and answer.lang == "en"
+    assert "March 7, 2023" in answer.text and "17:00" in answer.text
+    assert "Source:" in answer.text and "(001)" not in answer.text or "（001）" in answer.text
+    assert "截止時間" not in answer.text  # not the Chinese answer
+
+
+def test_english_keeps_the_program_terms_an_owner_needs() -> None:
+    answer = A.answer("How many firms does a Category B cluster need?")
+    assert answer.kind == "faq" and "15" in answer.text and "B類" in answer.text
+
+
+def test_mixed_chinese_with_english_words_is_answered_in_chinese() -> None:
+    answer = A.answer("A類的deadline是哪天")
+    assert answer.kind == "faq" and answer.lang == "zh" and "3月7日" in answer.text
+
+
+def test_english_fallback_and_suggestions_are_in_english() -> None:
+    answer = A.answer("What's the best hotpot restaurant near Taipei Main Station?")
+    assert answer.fallback and answer.lang == "en"
+    assert "Sorry" in answer.text and SORRY not in answer.text
+    vague = A.answer("What is the meaning of life?")
+    assert vague.kind != "faq" and vague.lang == "en"
+
+
+# -- typos -------------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("typo,right", [
+    ("群據至少要幾家", "群聚至少要幾家"),
+    ("提按截止是哪天", "提案截止是哪天"),
+    ("輔道經費上限多少", "輔導經費上限多少"),
+    ("計畫可行姓怎麼評分", "計畫可行性怎麼評分"),
+    ("有哪些家分項目", "有哪些加分項目"),
+    ("聯絡窗口的分基是多少", "聯絡窗口的分機是多少"),
+])
+def test_homophone_typos_find_the_same_answer(typo: str, right: str) -> None:
+    wrong, correct = A.answer(typo), A.answer(right)
+    assert correct.kind == "faq"
+    assert wrong.kind == "faq" and wrong.entry_id == correct.entry_id
+
+
+def test_near_shape_typos_in_town_names_still_work() -> None:
+    assert "分群" in A.answer("莿桐鄉第幾分群").text
+
+
+# -- several questions in one message -------------------------------------------------------------
+
+def test_two_questions_get_two_answers_in_order() -> None:
+    answers = A.respond("群聚簽約後中途放棄會被停權幾年？那國際聯盟簽約後不執行呢？").answers
+    assert len(answers) == 2
+    assert "2年" in answers[0].text and "1年" in answers[1].text
+
+
+def test_a_follow_up_inside_one_message_borrows_the_first_question() -> None:
+    answers = A.respond("A類幾家？B類呢？").answers
+    assert len(answers) == 2 and "10家" in answers[0].text and "15家" in answers[1].text
+
+
+def test_two_different_questions_in_english() -> None:
+    answers = A.respond("How many companies does a Category B cluster need, and what is the maximum funding?").answers
+    joined = "\n".join(a.text for a in answers)
+    assert len(answers) == 2 and "15" in joined and "1,000,000" in joined
+
+
+def test_one_question_with_a_comma_stays_one_answer() -> None:
+    assert len(A.respond("如果我們是觀光業，要申請A類，要準備什麼文件？").answers) == 1
+
+
+def test_the_second_half_stays_in_the_program_of_the_first() -> None:
+    answers = A.respond("A類截止是哪天？幾點前要送出？").answers
+    assert "3月7日" in answers[0].text
+    assert all("國際主題聯盟申請期間" not in a.text for a in answers)
+
+
+# -- both programs ---------------------------------------------------------------------------------
+
+def test_a_question_that_fits_both_programs_gets_both_side_by_side() -> None:
+    answer = A.answer("申請要準備什麼資料？")
+    assert "【數位群聚】" in answer.text and "【國際主題聯盟】" in answer.text
+
+
+def test_context_decides_the_program() -> None:
+    answer = follow("國際主題聯盟要幾家企業？", "截止是哪天？")
+    assert "3月6日" in answer.text and "【數位群聚】" not in answer.text
+
+
+# -- follow-ups ----------------------------------------------------------------------------------
+
+def test_follow_up_switches_class() -> None:
+    assert "2月22日" in follow("A類截止是哪天？", "那B類呢？").text
+
+
+def test_follow_up_keeps_class_for_a_new_detail() -> None:
+    assert "15家" in follow("B類的截止日是？", "要幾家？").text
+
+
+def test_follow_up_switches_program() -> None:
+    assert "3月6日" in follow("A類截止是哪天？", "那國際聯盟呢？").text
+
+
+def test_english_follow_up() -> None:
+    answer = follow("When is the Category A deadline?", "What about Category B?")
+    assert answer.lang == "en" and "February 22, 2023" in answer.text
+
+
+def test_unrelated_question_is_not_bent_into_a_follow_up() -> None:
+    assert follow("A類截止是哪天？", "明天會下雨嗎").fallback
+
+
+def test_suggestions_offer_at_most_three_entries_plus_none() -> None:
+    answer = A.answer("評分怎麼算")
+    assert answer.kind in ("faq", "suggest")
+    faq_choices = [c for c in answer.choices if c.action == "faq"]
+    assert len(faq_choices) <= 3 and all(len(c.label) <= 20 for c in answer.choices)
+
+
+# -- honest near misses ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("question", [
+    "114年國際主題聯盟幾月開始收件", "115年A類截止是哪天", "明年還有數位群聚嗎", "2025年的數位群聚什麼時候收件",
+    "When is the 2025 deadline for the cluster program?",
+])
+def test_a_year_the_documents_do_not_hold_gets_the_fallback_with_what_we_know(question: str) -> None:
+    answer = A.answer(question)
+    assert answer.fallback and answer.intent == "year", answer.text
+    assert "2553-3988" in answer.text
+
+
+def test_the_near_miss_says_which_year_it_knows() -> None:
+    answer = A.answer("115年A類截止是哪天")
+    assert "112年" in answer.text and "115年" in answer.text and "3月7日" in answer.text
+
+
+def test_a_previous_year_that_is_part_of_the_rule_is_not_a_near_miss() -> None:
+    answer = A.answer("A類的話，去年有接受過數位群聚輔導的店家最多能佔幾趴")
+    assert answer.kind == "faq" and "20%" in answer.text
+
+
+@pytest.mark.parametrize("question", [
+    "中小及新創企業署的署長是誰", "去年數位群聚有多少家入選", "審查委員名單可以給我嗎", "SBIR跟這個差在哪",
+    "青創貸款要怎麼申請", "地方型SBIR什麼時候截止",
+])
+def test_other_programs_people_and_statistics_get_the_fallback(question: str) -> None:
+    answer = A.answer(question)
+    assert answer.fallback, answer.text
+
+
+# -- social turns ----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message,intent,expect", [
+    ("謝謝", "thanks", "不客氣"), ("感謝你的說明！", "thanks", "不客氣"), ("你好", "greeting", "您好"),
+    ("太棒了", "praise", "謝謝"), ("你答錯了", "complaint", "2553-3988"), ("沒用", "complaint", "抱歉"),
+    ("你是誰", "identity", "小幫手"), ("你會做什麼", "identity", "分群"), ("可以轉真人嗎", "human", "2553-3988"),
+    ("找專人", "human", "2553-3988"), ("掰掰", "goodbye", "掰掰"), ("好", "ack", "好"), ("OK", "ack", ""),
+    ("Thanks!", "thanks", "welcome"), ("Can I talk to a human?", "human", "2553-3988"), ("who are you", "identity", "assistant"),
+])
+def test_social_turns_get_a_short_warm_reply(message: str, intent: str, expect: str) -> None:
+    answers = A.respond(message).answers
+    assert len(answers) == 1
+    assert answers[0].kind == "social" and answers[0].intent == intent
+    assert expect in answers[0].text and SORRY not in answers[0].text
+
+
+def test_the_human_request_gives_the_contact_of_the_program_in_context() -> None:
+    first = A.answer("國際主題聯盟要幾家企業？")
+    answer = A.respond("轉真人", Context(last_entry_id=first.entry_id)).answers[0]
+    assert "分機606" in answer.text
+
+
+def test_a_question_after_thanks_is_still_answered() -> None:
+    context = Context(last_entry_id="dc-deadline-a", last_query="A類截止是哪天")
+    answers = A.respond("謝謝！那B類呢？", context).answers
+    assert len(answers) == 1 and "2月22日" in answers[0].text
+
+
+# -- dates: from the calendar, and aware of today ---------------------------------------------------
+
+@dataclass(frozen=True)
+class Stone:
+    id: str
+    program: str
+    year: int
+    title: str
+    at: datetime
+    all_day: bool = False
+    approximate: bool = False
+    label: str = ""
+    label_en: str = ""
+
+
+def shipped() -> list:
+    return list(load_calendar().milestones)
+
+
+def test_past_dates_say_they_are_past() -> None:
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=TAIPEI)
+    answer = A.using(clock=lambda: now).answer("A類截止是哪天？")
+    assert "112年3月7日" in answer.text and "已經過了" in answer.text
+
+
+def test_dates_before_they_pass_carry_no_note() -> None:
+    then = datetime(2023, 1, 10, 10, 0, tzinfo=TAIPEI)
+    answer = A.using(clock=lambda: then).answer("A類截止是哪天？")
+    assert "112年3月7日" in answer.text and "已經過了" not in answer.text
+
+
+def test_a_staff_change_of_a_date_changes_every_answer_that_states_it() -> None:
+    moved = [m.model_copy(update={"at": datetime(2023, 3, 10, 17, 0, tzinfo=TAIPEI)}) if m.id == "dc112-deadline-a"
+             else m for m in shipped()]
+    assistant = A.using(milestones=lambda: moved)
+    for question in ("A類截止是哪天？", "112年重要日期有哪些", "沒按送出算有提案嗎"):
+        text = assistant.answer(question).text
+        assert "3月10日" in text and "3月7日" not in text, question
+
+
+def test_a_new_years_milestone_is_named_beside_the_old_rule() -> None:
+    now = datetime(2026, 12, 1, 10, 0, tzinfo=TAIPEI)
+    new = Stone("dc115-deadline-a", "digital_cluster", 115, "A類提案申請截止", datetime(2026, 12, 20, 17, 0, tzinfo=TAIPEI))
+    assistant = A.using(milestones=lambda: [*shipped(), new], clock=lambda: now)
+    text = assistant.answer("A類截止是哪天？").text
+    assert "112年3月7日" in text and "115年12月20日" in text and "還有19天" in text
+
+
+def test_approximate_dates_are_said_as_the_document_says_them() -> None:
+    text = A.answer("A類遴選會議什麼時候").text
+    assert "3月中旬" in text
+
+
+# -- bad input -----------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("message", [
+    "", "   ", "問" * 5000, "🙂🙂🙂", "<script>alert(1)</script>", "'; DROP TABLE users; --", "啊" * 500,
+    "Ａ類 deadline 截止 ทดสอบ тест ✓", "\x00\ud800",
+])
+def test_bad_input_gets_a_polite_reply(message: str) -> None:
+    response = A.respond(message)
+    assert response.answers and all(a.text for a in response.answers)
+    assert all(len(a.text) <= 5000 for a in response.answers)
