@@ -12,20 +12,21 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
+from bot.delivery import Deliverer
+from bot.line_client import LineClient
+from bot.notices import create_notice
+from db.calendar_repo import seed_calendar
 from sqlalchemy import insert
 
 from bench.procs import ROOT, Sampler, env_for, migrate, rss_mb
 from bot import reminders
-from bot.delivery import Deliverer
 from bot.dev.line_standin import LineStandin
 from bot.dev.threaded import serve_in_thread
-from bot.line_client import LineClient
-from bot.notices import create_notice
 from bot.settings import Settings
-from db.calendar_repo import seed_calendar
 from db.engine import Database
 from db.models import Notice, Subscription, User
-from knowledge.calendar import TAIPEI, load_calendar
+from knowledge.calendar import load_calendar
+from knowledge.labels import TAIPEI
 
 
 @dataclass

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 import httpx
 
 from bench.procs import SECRET, Sampler, env_for, migrate, rss_mb, start_web, stop
+from bot.dev import line_events
 from bot.dev.line_standin import LineStandin
 from bot.dev.threaded import free_port, serve_in_thread
-from tests.utils import line_events
 
 QUESTIONS = ["A類截止是哪天？", "B類要幾家？", "竹山鎮第幾分群？", "輔導經費最多多少？", "影片有什麼規定？",
              "國際主題聯盟截止時間？", "評分標準", "明天會下雨嗎", "期中查核點是哪天？", "提案要準備哪些文件？"]

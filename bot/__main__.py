@@ -60,14 +60,14 @@ def cmd_ask(args: argparse.Namespace) -> int:
 
 def cmd_unanswered(args: argparse.Namespace) -> int:
     from bot.settings import get_settings
-    from db import repo
+    from db import questions
     from db.engine import Database
 
     settings = get_settings()
     db = Database(settings.database_url)
     db.ready(dev_mode=settings.dev_mode)
     with db.session() as session:
-        rows = repo.list_unanswered(session=session, limit=args.limit)
+        rows = questions.list_unanswered(session=session, limit=args.limit)
         if args.json:
             for row in rows:
                 print(json.dumps({"time": row.created_at.isoformat(), "reason": row.reason, "text": row.text,
@@ -87,8 +87,8 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
 
     from bot.admin.sessions import hash_password
     from bot.settings import get_settings
+    from db import staff
     from db.engine import Database
-    from db.models import StaffAccount
 
     password = args.password or getpass.getpass(f"password for {args.username}: ")
     if len(password) < 10:
@@ -98,9 +98,7 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     db.ready(dev_mode=settings.dev_mode)
     with db.session() as session:
-        account = session.get(StaffAccount, args.username) or StaffAccount(username=args.username)
-        account.password_hash = hash_password(password)
-        session.add(account)
+        staff.set_account(session=session, username=args.username, password_hash=hash_password(password))
     print(f"staff account {args.username} saved")
     return 0
 
@@ -114,7 +112,6 @@ def cmd_serve(args: argparse.Namespace) -> int:
         os.environ.setdefault("LINE_DATA_API_BASE_URL", os.environ["LINE_API_BASE_URL"])
         print(f"計畫小幫手 running in dev mode → open http://127.0.0.1:{args.port}/dev/chat", flush=True)
     from bot.settings import ConfigError, get_settings
-
     from db.engine import Database
     from db.migrate import SchemaOutOfDate
 

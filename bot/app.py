@@ -11,12 +11,12 @@ import anyio
 from fastapi import FastAPI
 from fastapi.responses import JSONResponse
 
-from bot import webhook
 from bot.admin import api, console, exports
-from bot.line_client import LineClient
+from bot.line.client import LineClient
 from bot.logs import configure_logging
 from bot.services import Services
 from bot.settings import Settings, get_settings
+from bot.webhook import endpoint, inbox
 
 __all__ = ["app", "create_app"]
 
@@ -51,7 +51,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
             await app.state.line.close()
 
     app = FastAPI(title="SME program assistant", lifespan=lifespan, docs_url=None, redoc_url=None)
-    app.include_router(webhook.router)
+    app.include_router(endpoint.router)
     app.include_router(exports.router)
     app.include_router(api.router)
     console.install(app)
@@ -71,7 +71,7 @@ async def _recover_forever(app: FastAPI) -> None:
     """At start-up and every minute: handle events a crashed process acknowledged but never handled."""
     while True:
         try:
-            await webhook.recover_inbox(app.state.services, app.state.line)
+            await inbox.recover(app.state.services, app.state.line)
         except Exception:  # noqa: BLE001 — logged, retried next minute
             log.exception("inbox recovery failed")
         await asyncio.sleep(60)

@@ -1,69 +1,71 @@
 """``python -m bot.clock``: the one scheduler process (Procfile ``clock``).
 
-APScheduler keeps its job in the same database (SQLAlchemyJobStore) with coalescing and a
-misfire grace time, so a restart neither loses nor stacks runs. The job itself is idempotent:
-every message it sends has a unique delivery key, so even two clocks running at once, or a
-crash halfway through a run, never send anything twice.
+Every few minutes it queues scheduled notices and due reminders, delivers the queue once, and
+settles finished notices. APScheduler runs that tick with coalescing and one instance at a time.
+Its job store is deliberately the in-memory one: everything a tick needs to know — which
+reminders are due, which were already sent — is in the database (reminders have a grace window
+and every delivery a unique key), so a restart neither loses nor repeats anything, and there is
+no job state worth persisting.
 """
 from __future__ import annotations
 
 import asyncio
 import logging
 import signal
-from datetime import datetime, timezone
+from dataclasses import dataclass, field
 
-from bot.line_client import LineClient
+from bot.line.client import LineClient
 from bot.logs import configure_logging
 from bot.settings import ConfigError, Settings, get_settings
 from db.engine import Database
+from knowledge.clock import Clock
 
-__all__ = ["main", "tick"]
+__all__ = ["TICK_MINUTES", "Ticker", "main", "prepare"]
 
 log = logging.getLogger(__name__)
 TICK_MINUTES = 5
-_runtime: dict[str, object] = {}
 
 
-async def tick(now: datetime | None = None) -> None:
-    """One pass: queue scheduled notices and due reminders, deliver the queue once, settle."""
-    from bot import notices, reminders
+@dataclass
+class Ticker:
+    """What one tick needs; tests build one on their database and set its clock."""
 
-    db: Database = _runtime["db"]  # type: ignore[assignment]
-    line: LineClient = _runtime["line"]  # type: ignore[assignment]
-    settings: Settings = _runtime["settings"]  # type: ignore[assignment]
-    now = now or datetime.now(timezone.utc)
-    with db.session() as session:
-        notices.dispatch_due(session, now)
-    await reminders.run(db, line, settings, now)
-    with db.session() as session:
-        notices.settle(session)
+    db: Database
+    line: LineClient
+    settings: Settings
+    clock: Clock = field(default_factory=Clock)
+
+    async def tick(self) -> None:
+        """One pass: queue scheduled notices and due reminders, deliver the queue once, settle."""
+        from bot.outbox import notices, reminders
+
+        with self.db.session() as session:
+            notices.dispatch_due(session, self.clock.now())
+        await reminders.run(self.db, self.line, self.settings, self.clock)
+        with self.db.session() as session:
+            notices.settle(session)
 
 
 def prepare(settings: Settings) -> Database:
-    from db import calendar_repo
+    from db import calendar
     from knowledge.calendar import load_calendar
 
     db = Database(settings.database_url)
     db.ready(dev_mode=settings.dev_mode)
     with db.session() as session:
-        calendar_repo.seed_calendar(session=session, calendar=load_calendar())
+        calendar.seed_calendar(session=session, calendar=load_calendar())
     return db
 
 
 async def serve(settings: Settings) -> None:
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
     from apscheduler.schedulers.asyncio import AsyncIOScheduler
 
-    from knowledge.calendar import TAIPEI
+    from knowledge.labels import TAIPEI
 
-    _runtime.update(settings=settings, db=prepare(settings), line=LineClient(settings))
-    scheduler = AsyncIOScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=settings.database_url)},
-        job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1},
-        timezone=TAIPEI,
-    )
-    scheduler.add_job("bot.clock:tick", "interval", minutes=TICK_MINUTES, id="tick", replace_existing=True,
-                      next_run_time=datetime.now(TAIPEI))
+    ticker = Ticker(prepare(settings), LineClient(settings), settings)
+    scheduler = AsyncIOScheduler(job_defaults={"coalesce": True, "misfire_grace_time": 3600, "max_instances": 1},
+                                 timezone=TAIPEI)
+    scheduler.add_job(ticker.tick, "interval", minutes=TICK_MINUTES, id="tick", next_run_time=ticker.clock.now())
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -74,7 +76,7 @@ async def serve(settings: Settings) -> None:
         await stop.wait()
     finally:
         scheduler.shutdown(wait=False)
-        await _runtime["line"].close()  # type: ignore[attr-defined]
+        await ticker.line.close()
 
 
 def main() -> int:
@@ -92,7 +94,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    # Run through the importable module so the scheduler's "bot.clock:tick" sees the same runtime.
-    from bot import clock
-
-    raise SystemExit(clock.main())
+    raise SystemExit(main())

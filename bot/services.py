@@ -1,7 +1,8 @@
-"""The long-lived objects of one process, built once in the app's lifespan.
+"""The long-lived objects of one process, built once in the app's lifespan: the composition root.
 
-Handlers reach the database, the assistant and the settings through this object, so tests can
-build a second instance on the same database to simulate a restart.
+Handlers reach the database, the assistant, the clock and the staff list through this object,
+so tests can build a second instance on the same database to simulate a restart, and set the
+time on its clock.
 """
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ from linebot.v3.webhook import SignatureValidator
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from db.engine import Database
-from knowledge.assistant import Assistant
-from knowledge.calendar import Dated
 from handlers.registry import build_router
 from handlers.router import Router
+from knowledge.assistant import Assistant
+from knowledge.calendar import Dated
+from knowledge.clock import Clock
 from knowledge.loader import KnowledgeBase, default_knowledge
 
-__all__ = ["Services"]
+__all__ = ["CalendarSource", "Services", "default_assistant"]
 
 
 @dataclass
@@ -30,6 +32,7 @@ class Services:
     db: Database
     kb: KnowledgeBase
     assistant: Assistant
+    clock: Clock = field(default_factory=Clock)
     router: Router = field(default_factory=build_router)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
 
@@ -37,14 +40,19 @@ class Services:
         self.rate_limiter.limit = self.settings.rate_limit_per_minute
         self.signature = SignatureValidator(self.settings.line_channel_secret)
 
+    @property
+    def staff_ids(self) -> frozenset[str]:
+        return frozenset(self.settings.staff_ids)
+
     @classmethod
-    def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None) -> "Services":
+    def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None, clock: Clock | None = None) -> "Services":
         db = Database(settings.database_url)
         db.ready(dev_mode=settings.dev_mode)
         _seed_calendar(db)
+        clock = clock or Clock()
         assistant = Assistant(kb) if kb is not None else default_assistant()
-        assistant = assistant.using(milestones=CalendarSource(db))
-        return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant)
+        assistant = assistant.using(milestones=CalendarSource(db), clock=clock.now)
+        return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant, clock=clock)
 
 
 class CalendarSource:
@@ -66,10 +74,10 @@ class CalendarSource:
         if now - self._read_at > self.ttl:
             with self._lock:
                 if now - self._read_at > self.ttl:
-                    from db import calendar_repo
+                    from db import calendar
 
                     with self.db.session() as session:
-                        self._rows = list(calendar_repo.milestones(session=session))
+                        self._rows = list(calendar.milestones(session=session))
                     self._read_at = now
         return self._rows
 
@@ -81,8 +89,8 @@ def default_assistant() -> Assistant:
 
 
 def _seed_calendar(db: Database) -> None:
-    from db import calendar_repo
+    from db import calendar
     from knowledge.calendar import load_calendar
 
     with db.session() as session:
-        calendar_repo.seed_calendar(session=session, calendar=load_calendar())
+        calendar.seed_calendar(session=session, calendar=load_calendar())

@@ -11,6 +11,9 @@ from pathlib import Path
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from db.engine import DEFAULT_URL
+from knowledge.errors import AssistantError
+
 __all__ = ["ConfigError", "Settings", "get_settings", "DEV_SECRET", "DEV_TOKEN"]
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -20,7 +23,7 @@ DEV_ADMIN_TOKEN = "dev-admin-token"
 _PLACEHOLDERS = {"", "changeme", "change-me", DEV_SECRET, DEV_TOKEN, DEV_ADMIN_TOKEN}
 
 
-class ConfigError(RuntimeError):
+class ConfigError(AssistantError, RuntimeError):
     """The configuration cannot run in this mode; the message says which variable to set."""
 
 
@@ -32,7 +35,7 @@ class Settings(BaseSettings):
     line_channel_access_token: str = ""
     line_api_base_url: str = "https://api.line.me"
     line_data_api_base_url: str = ""  # message content (photos); default: api-data.line.me, or the stand-in in dev mode
-    database_url: str = f"sqlite:///{ROOT / 'data' / 'assistant.db'}"
+    database_url: str = DEFAULT_URL
     admin_token: str = ""
     staff_line_ids: str = ""
     line_timeout_seconds: float = 10.0

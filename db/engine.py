@@ -12,7 +12,10 @@ from pathlib import Path
 from sqlalchemy import Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
-__all__ = ["Database"]
+__all__ = ["DEFAULT_URL", "Database"]
+
+#: The embedded default: a SQLite file beside the code, so a fresh checkout runs with no setup.
+DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'data' / 'assistant.db'}"
 
 
 class Database:

@@ -14,12 +14,14 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine
 
+from knowledge.errors import AssistantError
+
 __all__ = ["SchemaOutOfDate", "check", "config", "head", "upgrade"]
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
-class SchemaOutOfDate(RuntimeError):
+class SchemaOutOfDate(AssistantError, RuntimeError):
     """The database is not at the code's migration head; the message says what to run."""
 
 

@@ -3,7 +3,19 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Integer, LargeBinary, String, Text, TypeDecorator, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    TypeDecorator,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
@@ -193,7 +205,7 @@ class Notice(Base):
     created_by: Mapped[str] = mapped_column(String(80))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     send_at: Mapped[datetime | None] = mapped_column()
-    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # scheduled | sending | done | cancelled
+    status: Mapped[str] = mapped_column(String(12), default="scheduled")  # scheduled | sending | done
     recipients: Mapped[int] = mapped_column(Integer, default=0)
 
 

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import logging
 
-from db import repo
+from db import questions, users
 from handlers.context import Ctx
-from handlers.replies import answer_messages, response_messages, text_message
+from handlers.replies import answer_replies, response_replies, text
 from knowledge.assistant import Answer, Context
 
 __all__ = ["on_feedback", "on_none_of_these", "on_program_choice", "on_question", "on_suggestion", "on_town_choice"]
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 def _context(ctx: Ctx) -> Context:
     if ctx.user_id is None:
         return Context()
-    user = repo.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id)
+    user = users.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id)
     return Context(last_entry_id=user.last_entry_id, last_query=user.last_query)
 
 
@@ -24,14 +24,14 @@ def _last_query(ctx: Ctx) -> str:
     """The question the user's last answer was for (what 沒幫助 and 都不是 refer to)."""
     if ctx.user_id is None:
         return ""
-    return repo.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id).last_query or ""
+    return users.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id).last_query or ""
 
 
 def _remember(ctx: Ctx, answer: Answer) -> None:
     if ctx.user_id is None:
         return
     if answer.kind in ("faq", "lookup"):
-        repo.remember_topic(
+        users.remember_topic(
             session=ctx.session, line_user_id=ctx.user_id, entry_id=answer.entry_id, query=answer.resolved_query
         )
 
@@ -50,17 +50,17 @@ def on_question(ctx: Ctx) -> None:
                                              "intent": answer.intent, "lang": answer.lang})
         _remember(ctx, answer)
         if answer.kind == "fallback":
-            repo.record_unanswered(
+            questions.record_unanswered(
                 session=ctx.session, line_user_id=ctx.user_id, text=answer.resolved_query or text,
                 reason=answer.intent or "fallback", score=answer.score, candidates=[list(c) for c in answer.candidates],
             )
         if answer.kind == "social" and answer.intent == "complaint":
             # 「你答錯了」 is feedback on the previous answer: staff see it beside 沒幫助.
-            repo.record_feedback(session=ctx.session, line_user_id=ctx.user_id,
+            questions.record_feedback(session=ctx.session, line_user_id=ctx.user_id,
                                  entry_id=(context.last_entry_id or "")[:80], helpful=False)
-            repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=context.last_query or "",
+            questions.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=context.last_query or "",
                                    reason="complaint", entry_id=context.last_entry_id)
-    ctx.reply(*response_messages(response))
+    ctx.reply(*response_replies(response))
 
 
 def on_suggestion(ctx: Ctx) -> None:
@@ -68,11 +68,11 @@ def on_suggestion(ctx: Ctx) -> None:
     lang = _lang(ctx)
     answer = ctx.services.assistant.entry_answer(ctx.postback_params.get("e", ""), lang)  # type: ignore[arg-type]
     if answer is None:
-        ctx.reply(text_message("這個選項已經更新了，請再問我一次問題 🙏" if lang == "zh" else
+        ctx.reply(text("這個選項已經更新了，請再問我一次問題 🙏" if lang == "zh" else
                                "That option has changed. Please ask me again."))
         return
     _remember(ctx, answer)
-    ctx.reply(*answer_messages(answer))
+    ctx.reply(*answer_replies(answer))
 
 
 def on_town_choice(ctx: Ctx) -> None:
@@ -81,10 +81,10 @@ def on_town_choice(ctx: Ctx) -> None:
     lang = _lang(ctx)
     answer = ctx.services.assistant.tier_answer(params.get("c", ""), params.get("t", ""), lang)  # type: ignore[arg-type]
     if answer is None:
-        ctx.reply(text_message("找不到這個鄉鎮市區，請再輸入一次完整名稱，例如「南投縣竹山鎮」。"))
+        ctx.reply(text("找不到這個鄉鎮市區，請再輸入一次完整名稱，例如「南投縣竹山鎮」。"))
         return
     _remember(ctx, answer)
-    ctx.reply(*answer_messages(answer))
+    ctx.reply(*answer_replies(answer))
 
 
 def on_program_choice(ctx: Ctx) -> None:
@@ -92,18 +92,18 @@ def on_program_choice(ctx: Ctx) -> None:
     params = ctx.postback_params
     program = params.get("p", "")
     if program not in ("digital_cluster", "intl_alliance"):
-        ctx.reply(text_message("這個選項已經更新了，請再問我一次問題 🙏"))
+        ctx.reply(text("這個選項已經更新了，請再問我一次問題 🙏"))
         return
     answer = ctx.services.assistant.answer(params.get("q", ""), _context(ctx), program=program)
     _remember(ctx, answer)
-    ctx.reply(*answer_messages(answer))
+    ctx.reply(*answer_replies(answer))
 
 
 def on_none_of_these(ctx: Ctx) -> None:
     """The suggestions missed: log the question for staff and give the contact window."""
     query = _last_query(ctx)
-    repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="none_of_these")
-    ctx.reply(text_message(ctx.services.assistant.fallback_text(query, _lang(ctx))))  # type: ignore[arg-type]
+    questions.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="none_of_these")
+    ctx.reply(text(ctx.services.assistant.fallback_text(query, _lang(ctx))))  # type: ignore[arg-type]
 
 
 def on_feedback(ctx: Ctx) -> None:
@@ -112,12 +112,12 @@ def on_feedback(ctx: Ctx) -> None:
     entry_id = params.get("e", "")[:80]
     helpful = params.get("h") == "1"
     lang = _lang(ctx)
-    repo.record_feedback(session=ctx.session, line_user_id=ctx.user_id, entry_id=entry_id, helpful=helpful)
+    questions.record_feedback(session=ctx.session, line_user_id=ctx.user_id, entry_id=entry_id, helpful=helpful)
     if helpful:
-        ctx.reply(text_message("謝謝您的回饋 😊 還有其他問題，隨時問我！" if lang == "zh" else
+        ctx.reply(text("謝謝您的回饋 😊 還有其他問題，隨時問我！" if lang == "zh" else
                                "Thanks for the feedback! Ask me anytime."))
         return
     query = _last_query(ctx)
-    repo.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="unhelpful", entry_id=entry_id)
+    questions.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=query, reason="unhelpful", entry_id=entry_id)
     sorry = "抱歉沒有幫上忙，已記錄下來請同仁改進。\n\n" if lang == "zh" else "Sorry that didn't help. I've noted it for the staff.\n\n"
-    ctx.reply(text_message(sorry + ctx.services.assistant.fallback_text(query, lang)))  # type: ignore[arg-type]
+    ctx.reply(text(sorry + ctx.services.assistant.fallback_text(query, lang)))  # type: ignore[arg-type]

@@ -9,36 +9,10 @@ import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
-from linebot.v3.webhooks import (
-    AudioMessageContent,
-    FileMessageContent,
-    FollowEvent,
-    GroupSource,
-    ImageMessageContent,
-    LocationMessageContent,
-    MessageEvent,
-    PostbackEvent,
-    RoomSource,
-    StickerMessageContent,
-    TextMessageContent,
-    UnfollowEvent,
-    VideoMessageContent,
-)
-
 if TYPE_CHECKING:
     from handlers.context import Ctx
 
-__all__ = [
-    "ADDRESSED",
-    "FOLLOW",
-    "IN_GROUP",
-    "MEDIA",
-    "TEXT",
-    "UNFOLLOW",
-    "Filter",
-    "POSTBACK",
-    "text_matches",
-]
+__all__ = ["ADDRESSED", "FOLLOW", "IMAGE", "IN_GROUP", "MEDIA", "TEXT", "Filter", "POSTBACK", "text_matches"]
 
 
 class Filter:
@@ -62,30 +36,18 @@ class Filter:
         return f"Filter({self.name})"
 
 
-def _message_of(*types: type) -> Filter:
-    names = "/".join(t.__name__.replace("MessageContent", "").lower() for t in types)
-    return Filter(lambda c: isinstance(c.event, MessageEvent) and isinstance(c.event.message, types), names)
-
-
-TEXT = _message_of(TextMessageContent)
-MEDIA = _message_of(
-    StickerMessageContent,
-    ImageMessageContent,
-    AudioMessageContent,
-    VideoMessageContent,
-    FileMessageContent,
-    LocationMessageContent,
-)
-FOLLOW = Filter(lambda c: isinstance(c.event, FollowEvent), "follow")
-UNFOLLOW = Filter(lambda c: isinstance(c.event, UnfollowEvent), "unfollow")
-IN_GROUP = Filter(lambda c: isinstance(getattr(c.event, "source", None), (GroupSource, RoomSource)), "in_group")
+TEXT = Filter(lambda c: c.event.kind == "text", "text")
+MEDIA = Filter(lambda c: c.event.kind == "media", "media")
+IMAGE = Filter(lambda c: c.event.kind == "media" and c.event.media == "image", "image")
+FOLLOW = Filter(lambda c: c.event.kind == "follow", "follow")
+IN_GROUP = Filter(lambda c: c.event.in_group, "in_group")
 #: In a group or room the assistant speaks only when spoken to (a mention of it, or a leading
 #: 「助理」/「小幫手」), so it never floods a members' chat.
-ADDRESSED = Filter(lambda c: c.addressed, "addressed")
+ADDRESSED = Filter(lambda c: c.event.addressed, "addressed")
 
 
 def POSTBACK(action: str) -> Filter:  # noqa: N802 — reads like the other constants
-    return Filter(lambda c: isinstance(c.event, PostbackEvent) and c.postback_action == action, f"postback:{action}")
+    return Filter(lambda c: c.event.kind == "postback" and c.event.action == action, f"postback:{action}")
 
 
 def text_matches(pattern: str) -> Filter:

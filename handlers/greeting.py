@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from handlers.context import Ctx
-from handlers.replies import menu_items, text_message
+from handlers.replies import menu_items, text
 
 __all__ = ["GREETING", "on_follow", "on_media", "on_menu"]
 
@@ -22,14 +22,14 @@ MEDIA_REPLY = (
 
 def on_follow(ctx: Ctx) -> None:
     """Greets a new (or returning) friend and offers the topic menu."""
-    ctx.reply(text_message(GREETING, menu_items()))
+    ctx.reply(text(GREETING, menu_items()))
 
 
 def on_menu(ctx: Ctx) -> None:
     """Shows the topic menu when the user asks for help or says hello."""
-    ctx.reply(text_message("想問哪一類的問題呢？請點選下方主題，或直接打字問我。", menu_items()))
+    ctx.reply(text("想問哪一類的問題呢？請點選下方主題，或直接打字問我。", menu_items()))
 
 
 def on_media(ctx: Ctx) -> None:
     """Explains kindly that only text questions are understood (stickers, photos, files…)."""
-    ctx.reply(text_message(MEDIA_REPLY, menu_items()))
+    ctx.reply(text(MEDIA_REPLY, menu_items()))

@@ -2,15 +2,13 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from sqlalchemy import select
-
-from db import forms_repo
-from db.models import Cluster, ClusterKpi
-from knowledge.assistant import Choice
+from db import clusters
+from db.models import Cluster
 from handlers.context import Ctx
-from handlers.replies import text_message
+from handlers.replies import text
+from knowledge.assistant import Choice
+from knowledge.labels import fold
 
 __all__ = ["ADD_KPI", "LIST_KPIS", "on_add_kpi", "on_list_kpis"]
 
@@ -22,22 +20,22 @@ _PARSE = re.compile(r"^(?:新增|增加)(?:自訂)?(?:績效)?指標\s*[:：]?\s
 def _led_cluster(ctx: Ctx) -> Cluster | None:
     if ctx.user_id is None:
         return None
-    return ctx.session.scalars(select(Cluster).where(Cluster.leader_user_id == ctx.user_id)).first()
+    return clusters.led_by(session=ctx.session, line_user_id=ctx.user_id)
 
 
 def on_add_kpi(ctx: Ctx) -> None:
     """Adds a KPI with its target to the cluster this user leads."""
     cluster = _led_cluster(ctx)
     if cluster is None:
-        ctx.reply(text_message("自訂績效指標由群聚的領導企業設定；請先說「群聚自評」建立群聚。"))
+        ctx.reply(text("自訂績效指標由群聚的領導企業設定；請先說「群聚自評」建立群聚。"))
         return
-    match = _PARSE.match(unicodedata.normalize("NFKC", ctx.text or "").strip())
+    match = _PARSE.match(fold(ctx.text))
     if match is None:
-        ctx.reply(text_message("請用這個格式：新增指標 指標名稱 目標數字 單位\n例如：新增指標 體驗遊程人次 500 人次"))
+        ctx.reply(text("請用這個格式：新增指標 指標名稱 目標數字 單位\n例如：新增指標 體驗遊程人次 500 人次"))
         return
-    kpi = forms_repo.add_kpi(session=ctx.session, cluster_id=cluster.id, name=match["name"].strip(),
+    kpi = clusters.add_kpi(session=ctx.session, cluster_id=cluster.id, name=match["name"].strip(),
                              target=float(match["target"]), unit=match["unit"])
-    ctx.reply(text_message(f"已新增「{cluster.name}」的自訂指標：{kpi.name}，目標 {kpi.target:g}{kpi.unit}。\n"
+    ctx.reply(text(f"已新增「{cluster.name}」的自訂指標：{kpi.name}，目標 {kpi.target:g}{kpi.unit}。\n"
                            "之後的月報會請您回報這項指標的進度。",
                            (Choice("我的指標", "say", {"text": "我的指標"}),)))
 
@@ -46,11 +44,11 @@ def on_list_kpis(ctx: Ctx) -> None:
     """Lists the cluster's own KPIs."""
     cluster = _led_cluster(ctx)
     if cluster is None:
-        ctx.reply(text_message("您目前不是任何群聚的領導企業。"))
+        ctx.reply(text("您目前不是任何群聚的領導企業。"))
         return
-    kpis = ctx.session.scalars(select(ClusterKpi).where(ClusterKpi.cluster_id == cluster.id)).all()
+    kpis = clusters.kpis_of(session=ctx.session, cluster_id=cluster.id)
     if not kpis:
-        ctx.reply(text_message("還沒有自訂績效指標。例如說：新增指標 體驗遊程人次 500 人次"))
+        ctx.reply(text("還沒有自訂績效指標。例如說：新增指標 體驗遊程人次 500 人次"))
         return
-    ctx.reply(text_message(f"「{cluster.name}」的自訂績效指標：\n" +
+    ctx.reply(text(f"「{cluster.name}」的自訂績效指標：\n" +
                            "\n".join(f"・{k.name}：目標 {k.target:g}{k.unit}" for k in kpis)))

@@ -1,10 +1,18 @@
 """The one place where handlers are registered, in the order they are tried."""
 from __future__ import annotations
 
-from linebot.v3.webhooks import ImageMessageContent
-
 from handlers import countdown, dialogs, faq, greeting, kpis, privacy, subscriptions
-from handlers.filters import ADDRESSED, FOLLOW, IN_GROUP, MEDIA, POSTBACK, TEXT, Filter, text_matches
+from handlers.filters import (
+    ADDRESSED,
+    FOLLOW,
+    IMAGE,
+    IN_GROUP,
+    MEDIA,
+    POSTBACK,
+    TEXT,
+    Filter,
+    text_matches,
+)
 from handlers.router import Router
 
 __all__ = ["build_router"]
@@ -14,7 +22,6 @@ __all__ = ["build_router"]
 MENU_WORDS = r"(?:選單|主選單|menu|help|說明|功能|幫助|開始|\?|？)[!！。.~]*"
 FORM_TRIGGER = Filter(lambda c: dialogs.form_for(c.text) is not None, "form_trigger")
 LIVE_FORM = Filter(dialogs.has_live_form, "live_form")
-IMAGE = Filter(lambda c: isinstance(getattr(c.event, "message", None), ImageMessageContent), "image")
 
 
 def build_router() -> Router:

@@ -1,67 +1,99 @@
-"""Reply builders: our answers as LINE message objects, always within LINE's limits.
+"""What handlers say, as plain reply models; ``bot/line/render.py`` turns them into LINE messages.
 
-Limits (Messaging API): text ≤ 5,000 characters, ≤ 13 quick-reply items, action labels ≤ 20
-characters, postback data ≤ 300 characters, ≤ 5 messages per reply. Builders clamp rather than
-fail, because a slightly shortened answer is better than no answer.
+Handlers never build LINE messages and never count against LINE's limits (5 messages, 13 quick
+replies, 20-character labels, 5,000 characters): the renderer is the one place that knows them.
+A long list of choices is simply a long tuple; the renderer pages it, and a tap on its «more»
+button comes back as a ``page`` postback with the reply's ``page_key``.
 """
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 
-from linebot.v3.messaging import (
-    Message,
-    MessageAction,
-    PostbackAction,
-    QuickReply,
-    QuickReplyItem,
-    TextMessage,
-)
-
-from handlers import postback
 from knowledge.assistant import Answer, Choice, Response
 from knowledge.loader import default_knowledge
 
 __all__ = [
-    "MAX_LABEL",
-    "MAX_QUICK_REPLIES",
-    "MAX_TEXT",
-    "answer_messages",
-    "clamp_label",
-    "menu_items",
-    "response_messages",
-    "text_message",
+    "Card", "Choice", "Line", "Link", "Reply", "Row", "Rule", "Text", "answer_replies", "feedback_choices",
+    "menu_items", "notice_reply", "response_replies", "text",
 ]
 
-MAX_TEXT = 5000
-MAX_QUICK_REPLIES = 13
-MAX_LABEL = 20
-MAX_MESSAGES = 5
 
-def clamp_label(label: str) -> str:
-    return label if len(label) <= MAX_LABEL else label[: MAX_LABEL - 1] + "…"
+@dataclass(frozen=True)
+class Text:
+    """A text message, with quick replies.
 
+    ``page`` and ``page_key`` matter only when the choices are more than one screen holds: the
+    renderer shows page ``page`` and sends ``page_key`` back when the user asks for another.
+    """
 
-def _clamp_text(text: str) -> str:
-    return text if len(text) <= MAX_TEXT else text[: MAX_TEXT - 1] + "…"
-
-
-def _item(choice: Choice) -> QuickReplyItem:
-    label = clamp_label(choice.label)
-    if choice.action == "say":
-        return QuickReplyItem(action=MessageAction(label=label, text=choice.params.get("text", choice.label)))
-    data = postback.encode(choice.action, choice.params)
-    return QuickReplyItem(action=PostbackAction(label=label, data=data, displayText=choice.label[:300]))
+    text: str
+    choices: tuple[Choice, ...] = ()
+    page: int = 0
+    page_key: str | None = None
 
 
-def text_message(text: str, choices: Sequence[Choice] = ()) -> TextMessage:
-    """A text message with up to 13 quick replies."""
-    items = [_item(c) for c in list(choices)[:MAX_QUICK_REPLIES]]
-    return TextMessage(text=_clamp_text(text), quickReply=QuickReply(items=items) if items else None)
+@dataclass(frozen=True)
+class Line:
+    """A line of text in a card."""
+
+    text: str
+    bold: bool = False
+    small: bool = False
+    muted: bool = False
+
+
+@dataclass(frozen=True)
+class Row:
+    """A label and its value on one line of a card."""
+
+    left: str
+    right: str
+    bold: bool = False
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A separator line in a card."""
+
+
+@dataclass(frozen=True)
+class Link:
+    """A button that opens a web page."""
+
+    label: str
+    url: str
+
+
+@dataclass(frozen=True)
+class Card:
+    """A card (a LINE flex bubble): a title, lines and rows, link buttons, and quick replies."""
+
+    alt: str
+    title: str
+    blocks: tuple[Line | Row | Rule, ...] = ()
+    links: tuple[Link, ...] = ()
+    choices: tuple[Choice, ...] = field(default=())
+    badge: str | None = None  # a small coloured line above the title («📢 計畫公告»)
+
+
+Reply = Text | Card
+
+
+def text(body: str, choices: Iterable[Choice] = ()) -> Text:
+    return Text(body, tuple(choices))
+
+
+def notice_reply(body: str, link_url: str | None = None, link_label: str | None = None) -> Reply:
+    """A staff notice as recipients see it: plain text, or a card with a link button."""
+    if not link_url:
+        return Text(body)
+    return Card(alt=body, title="", badge="📢 計畫公告", blocks=(Line(body),), links=(Link(link_label or "查看詳情", link_url),))
 
 
 def menu_items(lang: str = "zh") -> tuple[Choice, ...]:
     """The topic menu (``knowledge/messages.yaml``) in the user's language."""
-    return tuple(Choice(str(label), "say", {"text": str(text)}) for label, text in default_knowledge().text(lang, "menu"))
+    return tuple(Choice(str(label), "say", {"text": str(say)}) for label, say in default_knowledge().text(lang, "menu"))
 
 
 def feedback_choices(entry_id: str, lang: str = "zh") -> tuple[Choice, ...]:
@@ -82,20 +114,20 @@ def _choices(answer: Answer) -> list[Choice]:
     return choices
 
 
-def answer_messages(answer: Answer, extra: Iterable[Choice] = ()) -> list[Message]:
-    """The messages for an :class:`Answer`: answers carry 有幫助/沒幫助, suggestions their options."""
-    return [text_message(answer.text, [*_choices(answer), *extra])]
+def answer_replies(answer: Answer, extra: Iterable[Choice] = ()) -> list[Reply]:
+    """An :class:`Answer`: answers carry 有幫助/沒幫助, suggestions their options."""
+    return [Text(answer.text, (*_choices(answer), *extra))]
 
 
-def response_messages(response: Response) -> list[Message]:
+def response_replies(response: Response) -> list[Reply]:
     """One message per answer, in order; quick replies go on the last, where LINE shows them."""
-    answers = list(response.answers)[:MAX_MESSAGES]
-    messages: list[Message] = [text_message(a.text) for a in answers[:-1]]
+    answers = list(response.answers)
+    replies: list[Reply] = [Text(a.text) for a in answers[:-1]]
     last = answers[-1]
     choices = _choices(last)
     if len(answers) > 1 and last.kind not in ("faq", "lookup"):
         answered = next((a for a in reversed(answers) if a.kind in ("faq", "lookup")), None)
         if answered is not None:
             choices += list(feedback_choices(answered.entry_id or "township-tier", answered.lang))
-    messages.append(text_message(last.text, choices))
-    return messages
+    replies.append(Text(last.text, tuple(choices)))
+    return replies

@@ -40,5 +40,5 @@ class Router:
             if route.filter(ctx):
                 route.callback(ctx)
                 return route
-        log.debug("no handler for %s", type(ctx.event).__name__)
+        log.debug("no handler for %s", ctx.event.kind)
         return None

@@ -6,12 +6,13 @@ dead-ends on a typo. Values are stored as plain JSON (str, number, bool, list, d
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from knowledge.errors import AssistantError
 from knowledge.forms import FormItem
+from knowledge.labels import fold
 
 __all__ = ["InvalidAnswer", "Parsed", "display", "parse_answer", "valid_tax_id"]
 
@@ -22,17 +23,13 @@ _CN_DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "兩": 2, "三": 3, "四":
 _CN_UNITS = {"十": 10, "百": 100, "千": 1000}
 
 
-class InvalidAnswer(ValueError):
+class InvalidAnswer(AssistantError, ValueError):
     """The answer cannot be accepted; ``str(exc)`` is the re-prompt shown to the user."""
 
 
 @dataclass(frozen=True)
 class Parsed:
     value: Any
-
-
-def _fold(text: str) -> str:
-    return unicodedata.normalize("NFKC", text).strip()
 
 
 def _cn_number(text: str) -> int | None:
@@ -50,7 +47,7 @@ def _cn_number(text: str) -> int | None:
 
 
 def _number(text: str) -> float:
-    t = _fold(text).replace(",", "").replace("，", "").replace(" ", "")
+    t = fold(text).replace(",", "").replace("，", "").replace(" ", "")
     t = re.sub(r"(新臺幣|新台幣|台幣|臺幣|nt\$|NT\$|元整|元|人|位|家|筆|間|%|％|左右|大約|約|民國|年)", "", t)
     scale = 1.0
     for word, factor in (("億", 1e8), ("萬", 1e4), ("千", 1e3)):
@@ -80,8 +77,8 @@ def valid_tax_id(digits: str) -> bool:
     return digits[6] == "7" and (total + 1) % 5 == 0
 
 
-def _date(text: str) -> str:
-    t = _fold(text).replace(" ", "")
+def _date(text: str, today: date | None) -> str:
+    t = fold(text).replace(" ", "")
     t = t.replace("民國", "").replace("西元", "")
     m = re.fullmatch(r"(\d{2,4})[年/.\-](\d{1,2})[月/.\-](\d{1,2})日?", t) or re.fullmatch(r"(\d{3,4})(\d{2})(\d{2})", t)
     if not m:
@@ -93,7 +90,7 @@ def _date(text: str) -> str:
         value = date(year, month, day)
     except ValueError:
         raise InvalidAnswer("這個日期不存在，請再確認月份和日期。") from None
-    if value > date.today():
+    if today is not None and value > today:
         raise InvalidAnswer("這個日期還沒到喔，請輸入已經發生的日期（例如核准設立日期）。")
     if value.year < 1912:
         raise InvalidAnswer("日期太早了，請再確認年份（民國年請直接輸入，例如 95/6/1）。")
@@ -101,7 +98,7 @@ def _date(text: str) -> str:
 
 
 def _phone(text: str, *, mobile: bool) -> str:
-    t = _fold(text)
+    t = fold(text)
     ext = None
     m = re.search(r"(?:#|分機|轉|ext\.?)\s*(\d{1,6})$", t, re.I)
     if m:
@@ -128,8 +125,8 @@ def _phone(text: str, *, mobile: bool) -> str:
 
 
 def _choice(item: FormItem, text: str) -> str:
-    t = _fold(text)
-    folded = [(option, _fold(option), _fold(button)) for option, button in zip(item.options, item.buttons)]
+    t = fold(text)
+    folded = [(option, fold(option), fold(button)) for option, button in zip(item.options, item.buttons)]
     for i, (option, fo, fb) in enumerate(folded, start=1):
         if t in (fo, fb, str(i)) or t.replace(" ", "") in (fo.replace(" ", ""), fb.replace(" ", "")):
             return option
@@ -146,10 +143,10 @@ def _choice(item: FormItem, text: str) -> str:
     raise InvalidAnswer(hint + "。")
 
 
-def parse_answer(item: FormItem, text: str, *, limit: int | None = None) -> Parsed:
+def parse_answer(item: FormItem, text: str, *, limit: int | None = None, today: date | None = None) -> Parsed:
     """Parse ``text`` as the answer to ``item``; ``limit`` caps firm counts (the cluster's size)."""
     raw = (text or "").strip()
-    t = _fold(raw)
+    t = fold(raw)
     if not t:
         raise InvalidAnswer("請輸入答案，或說「略過」「上一題」「暫停」。")
     kind = item.type
@@ -199,7 +196,7 @@ def parse_answer(item: FormItem, text: str, *, limit: int | None = None) -> Pars
             raise InvalidAnswer("E-mail 格式不對，請再確認，例如「boss@example.com」。")
         return Parsed(t.lower())
     if kind == "date":
-        return Parsed(_date(t))
+        return Parsed(_date(t, today))
     if kind == "tax_id":
         digits = re.sub(r"[\s\-]", "", t)
         if not re.fullmatch(r"\d{8}", digits):

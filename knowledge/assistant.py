@@ -25,9 +25,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
-from knowledge.calendar import TAIPEI, Dated, load_calendar, milestone_kind, say_date
+from knowledge.calendar import Dated, load_calendar, milestone_kind, say_date
 from knowledge.chinese import ChineseAnalyzer
 from knowledge.english import EnglishAnalyzer
+from knowledge.labels import TAIPEI
 from knowledge.language import Lang, language_of
 from knowledge.loader import Entry, KnowledgeBase
 from knowledge.phonetic import load_phonetics
@@ -35,7 +36,7 @@ from knowledge.retrieval import Fields, Hit, Result, Retriever
 from knowledge.scope import RELATIVE_CONCEPT, NearMiss, ScopeGuard, without_years
 from knowledge.social import PRIORITY, SocialMatch, SocialTurns
 from knowledge.splitting import split_questions
-from knowledge.townships import TownshipIndex, TownMatch
+from knowledge.townships import TownMatch, TownshipIndex
 
 __all__ = ["Answer", "Assistant", "Choice", "Context", "MAX_QUESTIONS", "Response"]
 

@@ -10,16 +10,15 @@ from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Protocol
-from zoneinfo import ZoneInfo
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from knowledge.labels import TAIPEI
 from knowledge.loader import DATA_DIR, KnowledgeError, Source, read_yaml
 
-__all__ = ["TAIPEI", "Calendar", "Checkpoint", "Dated", "MilestoneSpec", "english_date", "load_calendar",
+__all__ = ["Calendar", "Checkpoint", "Dated", "MilestoneSpec", "english_date", "load_calendar",
            "milestone_kind", "roc_date", "say_date"]
 
-TAIPEI = ZoneInfo("Asia/Taipei")
 _WEEKDAYS = "一二三四五六日"
 
 
@@ -118,7 +117,6 @@ class Checkpoint(BaseModel):
 
 class Calendar(BaseModel):
     model_config = ConfigDict(extra="ignore")
-    timezone: str = "Asia/Taipei"
     milestones: tuple[MilestoneSpec, ...]
     checkpoints: dict[str, tuple[Checkpoint, ...]] = {}
     monthly_report: dict[str, dict[str, tuple[str, ...]]] = {}

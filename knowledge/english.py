@@ -10,13 +10,13 @@ misspell English as freely as Chinese.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
+from knowledge.labels import fold
 from knowledge.normalize import to_traditional
 
 __all__ = ["EnglishAnalyzer", "EnglishVocabulary", "class_in_english"]
@@ -32,7 +32,7 @@ def _stem(word: str) -> str:
 
 
 def _fold(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = fold(text).lower()
     text = to_traditional(text).replace("台", "臺")
     text = re.sub(r"(?<=[a-z])['’](?=[a-z])", "", text)  # what's → whats, Ji'an → jian
     text = re.sub(r"(?<=[a-z])-(?=[a-z])", " ", text)

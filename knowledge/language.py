@@ -8,8 +8,9 @@ long on average, so one English word weighs as much as 2.5 characters.
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Literal
+
+from knowledge.labels import fold
 
 __all__ = ["Lang", "language_of"]
 
@@ -34,7 +35,7 @@ def language_of(text: str) -> Lang:
     >>> language_of("what's the 分群 of 竹山鎮")
     'en'
     """
-    folded = unicodedata.normalize("NFKC", text).lower()
+    folded = fold(text).lower()
     cjk = len(_CJK.findall(folded))
     words = [w for w in _WORD.findall(folded) if w not in _LOANS]
     if not words:

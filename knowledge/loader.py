@@ -14,6 +14,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from knowledge.english import EnglishVocabulary
+from knowledge.errors import AssistantError
 from knowledge.normalize import Vocabulary
 
 __all__ = [
@@ -36,7 +37,7 @@ DATA_DIR = Path(__file__).resolve().parent
 Program = Literal["digital_cluster", "intl_alliance", "general"]
 
 
-class KnowledgeError(ValueError):
+class KnowledgeError(AssistantError, ValueError):
     """A data file is missing, malformed or inconsistent; the message names the file and entry."""
 
 

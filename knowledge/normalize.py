@@ -6,11 +6,12 @@ Simplified 「台北」 all meet the knowledge base on the same characters.
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
 
 from opencc import OpenCC
+
+from knowledge.labels import fold
 
 __all__ = ["Vocabulary", "normalize", "to_traditional", "basic_fold"]
 
@@ -40,7 +41,7 @@ def to_traditional(text: str) -> str:
 @lru_cache(maxsize=65536)
 def basic_fold(text: str) -> str:
     """NFKC (full-width → half-width), lower-case, Traditional characters, 臺 for 台, no noise."""
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = fold(text).lower()
     text = to_traditional(text).translate(_VARIANTS)
     text = _NOISE.sub(" ", text)
     return " ".join(text.split())

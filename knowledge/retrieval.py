@@ -278,17 +278,29 @@ class Retriever:
         content = [u for u in units if u not in self.analyzer.function_units]
         # Chinese characters mean something only in pairs, so pairs count fully; English words
         # mean something alone, so a pair of content words counts for less (word order is free).
-        pairs = bigrams(units) if self.analyzer.lang == "zh" else bigrams(content)
-        toks = [(u, 1.0) for u in content] + [(b, self.analyzer.coverage_bigrams) for b in pairs]
-        if not toks:
-            return 0.0
+        english = self.analyzer.lang != "zh"
+        source = content if english else units
+        pairs = list(zip(source, source[1:]))
+        # A short English question is mostly its one pair of words («meaning of life»): the pair,
+        # in either order, must be something the entry is about, not two words it uses apart.
+        pair_weight = 1.0 if english and len(content) <= 2 else self.analyzer.coverage_bigrams
         idf, asked, said = self._vec.idf, self._entry_asked[index], self._entry_all[index]
         unknown = math.log(self.n_docs + 1)
-        total = sum(idf.get(t, unknown) * w for t, w in toks)
+        # Each item: the forms it may take in the entry, and its weight.
+        items: list[tuple[tuple[str, ...], float]] = [((u,), 1.0) for u in content]
+        items += [((a + b, b + a) if english else (a + b,), pair_weight) for a, b in pairs]
+        if not items:
+            return 0.0
+        total = held = 0.0
         # A word the entry is asked with counts fully; one its answer merely mentions counts as
         # much as the analyzer trusts answers (long English answers mention almost everything).
         weight = self.analyzer.answer_coverage
-        held = sum(idf.get(t, unknown) * w * (1.0 if t in asked else weight) for t, w in toks if t in said)
+        for forms, w in items:
+            value = idf.get(forms[0], unknown) * w
+            total += value
+            found = next((f for f in forms if f in said), None)
+            if found is not None:
+                held += value * (1.0 if found in asked else weight)
         return held / total if total else 0.0
 
     def score_all(self, norm: str, facets: dict[str, str]) -> list[Hit]:

@@ -14,11 +14,11 @@ to the nearest rule:
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 
+from knowledge.labels import fold
 from knowledge.loader import KnowledgeBase
 from knowledge.normalize import to_traditional
 
@@ -44,7 +44,7 @@ _YEAR_WORDS = re.compile(
 
 
 def _fold(text: str) -> str:
-    return to_traditional(unicodedata.normalize("NFKC", text).lower()).replace("台", "臺")
+    return to_traditional(fold(text).lower()).replace("台", "臺")
 
 
 def _alternation(folded: list[str], originals: list[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:

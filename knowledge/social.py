@@ -8,9 +8,9 @@ message counts as social only when it is made of social phrases from end to end,
 from __future__ import annotations
 
 import re
-import unicodedata
 from dataclasses import dataclass
 
+from knowledge.labels import fold
 from knowledge.loader import SocialIntent
 from knowledge.normalize import to_traditional
 
@@ -24,7 +24,7 @@ _FILLERS = r"(?:請問|那個|哇|哇塞|嗯|欸|喂|呃|哈哈+|哈|呵呵|啊|
 
 
 def fold_social(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).lower()
+    text = fold(text).lower()
     text = to_traditional(text).replace("台", "臺")
     text = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]", " ", text)  # emoji
     text = re.sub(r"['’]", "'", text)

@@ -18,10 +18,7 @@ from bot.dev.threaded import serve_in_thread
 from bot.services import Services
 from bot.settings import Settings
 from db.models import Base
-from tests.utils import line_events
-
-SECRET = "test-channel-secret"
-SHARED = Path(__file__).resolve().parents[2] / "shared"
+from tests.utils.chat import SECRET, Bot
 
 
 @pytest.fixture(scope="session")
@@ -84,41 +81,6 @@ def settings(standin: LineStandin, database_url: str) -> Settings:
     )
 
 
-class Bot:
-    """Drive the app like LINE does: signed webhooks in, replies observed at the stand-in."""
-
-    def __init__(self, client: TestClient, standin: LineStandin, services: Services) -> None:
-        self.client = client
-        self.standin = standin
-        self.services = services
-
-    def post(self, *events: dict, secret: str = SECRET):  # type: ignore[no-untyped-def]
-        body = line_events.payload(*events)
-        return self.client.post(
-            "/callback", content=body,
-            headers={"X-Line-Signature": line_events.sign(body, secret), "Content-Type": "application/json"},
-        )
-
-    def send(self, event: dict) -> list[dict]:
-        """Post one event and return the messages replied to it (background work has run)."""
-        before = len(self.standin.replies())
-        response = self.post(event)
-        assert response.status_code == 200, response.text
-        new = self.standin.replies()[before:]
-        token = event.get("replyToken")
-        return [m for call in new if call.body["replyToken"] == token for m in call.body["messages"]]
-
-    def say(self, text: str, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
-        return self.send(line_events.text_event(text, **kw))
-
-    def tap(self, item: dict, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
-        """Tap a quick-reply item as LINE would: a message action says its text, a postback posts."""
-        action = item["action"]
-        if action["type"] == "message":
-            return self.say(action["text"], **kw)
-        return self.send(line_events.postback_event(action["data"], **kw))
-
-
 @pytest.fixture
 def bot(settings: Settings, standin: LineStandin) -> Iterator[Bot]:
     services = Services.build(settings)
@@ -126,11 +88,3 @@ def bot(settings: Settings, standin: LineStandin) -> Iterator[Bot]:
     with TestClient(app) as client:
         yield Bot(client, standin, services)
     services.db.dispose()
-
-
-def quick_replies(message: dict) -> list[dict]:
-    return ((message.get("quickReply") or {}).get("items")) or []
-
-
-def text_of(messages: list[dict]) -> str:
-    return "\n".join(m.get("text", "") for m in messages)

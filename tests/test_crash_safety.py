@@ -16,11 +16,11 @@ import httpx
 import pytest
 from sqlalchemy import insert
 
+from bot.dev import line_events
 from bot.dev.threaded import free_port
 from db.engine import Database
 from db.models import FormAnswer, FormSession, Notice, User
-from tests.conftest import SECRET
-from tests.utils import line_events
+from tests.utils.chat import SECRET
 
 ROOT = Path(__file__).resolve().parents[1]
 USER = "U" + "c" * 31 + "1"

@@ -6,8 +6,8 @@ import logging
 import pytest
 
 from bot.logs import configure_logging
-from tests.conftest import Bot
-from tests.handlers.test_dialogs import USER, fill
+from tests.utils.chat import Bot
+from tests.utils.forms import USER, fill
 
 SECRETS = ("04595257", "boss@example.com", "0912345678", "0912-345-678", "049-2612345", "test-channel-secret",
            "test-access-token", "test-admin-token")

@@ -6,14 +6,13 @@ from typing import Any
 
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from pydantic import BaseModel, Field
-from sqlalchemy import select
 
-from bot import notices
 from bot.admin.auth import StaffDep
-from bot.audience import describe
-from db import calendar_repo
-from db.models import AuditLog, Notice
-from knowledge.calendar import TAIPEI
+from bot.outbox import notices as outbox
+from db import audit as audit_log
+from db import calendar, clusters, forms, notices
+from knowledge.labels import TAIPEI
+from knowledge.notices import MAX_TEXT, AudienceError, NoticeError, describe
 
 __all__ = ["router"]
 
@@ -21,7 +20,7 @@ router = APIRouter(prefix="/admin/api")
 
 
 class BroadcastIn(BaseModel):
-    text: str = Field(max_length=notices.MAX_TEXT)
+    text: str = Field(max_length=MAX_TEXT)
     audience: dict[str, Any] | str = "all"
     link_url: str | None = Field(default=None, max_length=1000)
     link_label: str | None = Field(default=None, max_length=20)
@@ -54,15 +53,15 @@ def create_broadcast(body: BroadcastIn, request: Request, background: Background
     services = request.app.state.services
     with services.db.session() as session:
         try:
-            notice, people = notices.create_notice(
-                session, text=body.text, audience=body.audience, actor=staff, link_url=body.link_url,
-                link_label=body.link_label, send_at=_taipei(body.send_at),
+            notice, people = notices.create(
+                session=session, text=body.text, audience=body.audience, actor=staff, link_url=body.link_url,
+                link_label=body.link_label, send_at=_taipei(body.send_at), now=services.clock.now(),
             )
-        except notices.NoticeError as exc:
+        except (NoticeError, AudienceError) as exc:
             raise HTTPException(422, str(exc)) from None
         notice_id, status = notice.id, notice.status
     if status == "sending":
-        background.add_task(notices.deliver_notice, services.db, request.app.state.line, notice_id)
+        background.add_task(outbox.deliver_notice, services.db, request.app.state.line, notice_id, clock=services.clock)
     return {"id": notice_id, "recipients": len(people.recipients), "blocked": len(people.blocked), "status": status,
             "audience": describe(body.audience)}
 
@@ -70,17 +69,16 @@ def create_broadcast(body: BroadcastIn, request: Request, background: Background
 @router.get("/broadcasts")
 def list_broadcasts(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.services.db.session() as session:
-        rows = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(100)).all()
-        return [notices.notice_report(session, n) for n in rows]
+        return [outbox.notice_report(session, n) for n in notices.recent(session=session, limit=100)]
 
 
 @router.get("/broadcasts/{notice_id}")
 def get_broadcast(notice_id: int, request: Request, _staff: StaffDep) -> dict[str, Any]:
     with request.app.state.services.db.session() as session:
-        notice = session.get(Notice, notice_id)
+        notice = notices.get_notice(session=session, notice_id=notice_id)
         if notice is None:
             raise HTTPException(404, "no such notice")
-        return notices.notice_report(session, notice)
+        return outbox.notice_report(session, notice)
 
 
 @router.get("/calendar")
@@ -90,7 +88,7 @@ def get_calendar(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
             {"id": m.id, "program": m.program, "year": m.year, "title": m.title, "at": m.at.astimezone(TAIPEI).isoformat(),
              "approximate": m.approximate, "audience": m.audience, "remind": m.remind, "what": m.what, "origin": m.origin,
              "label": m.label, "label_en": m.label_en}
-            for m in calendar_repo.milestones(session=session)
+            for m in calendar.milestones(session=session)
         ]
 
 
@@ -99,20 +97,20 @@ def put_milestone(milestone_id: str, body: MilestoneIn, request: Request, staff:
     if body.id != milestone_id:
         raise HTTPException(422, "id in the body must match the URL")
     with request.app.state.services.db.session() as session:
-        calendar_repo.upsert_milestone(
+        calendar.upsert_milestone(
             session=session, id=body.id, program=body.program, year=body.year, title=body.title,
             at=_taipei(body.at), what=body.what, classes=body.classes, roles=body.roles,  # type: ignore[arg-type]
             remind=body.remind, approximate=body.approximate, label=body.label, label_en=body.label_en,
         )
-        session.add(AuditLog(actor=staff, action="milestone_saved", details={"id": body.id, "at": body.at.isoformat()}))
+        audit_log.record(session=session, actor=staff, action="milestone_saved", details={"id": body.id, "at": body.at.isoformat()})
     return {"id": body.id, "saved": True}
 
 
 @router.get("/audit")
-def audit(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
+def audit_entries(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
     with request.app.state.services.db.session() as session:
-        rows = session.scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(200)).all()
-        return [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "details": r.details} for r in rows]
+        return [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "details": r.details}
+                for r in audit_log.recent(session=session)]
 
 
 class KpiIn(BaseModel):
@@ -124,26 +122,23 @@ class KpiIn(BaseModel):
 @router.post("/clusters/{code}/kpis", status_code=201)
 def add_cluster_kpi(code: str, body: KpiIn, request: Request, staff: StaffDep) -> dict[str, Any]:
     """Staff define a cluster's own KPI (自訂績效指標); check-ins started afterwards ask for it."""
-    from db import forms_repo
-
     with request.app.state.services.db.session() as session:
-        cluster = forms_repo.cluster_by_code(session=session, code=code)
+        cluster = clusters.cluster_by_code(session=session, code=code)
         if cluster is None:
             raise HTTPException(404, "no such cluster code")
-        kpi = forms_repo.add_kpi(session=session, cluster_id=cluster.id, name=body.name, target=body.target, unit=body.unit)
-        session.add(AuditLog(actor=staff, action="kpi_added", details={"cluster": cluster.code, "kpi": body.name}))
+        kpi = clusters.add_kpi(session=session, cluster_id=cluster.id, name=body.name, target=body.target, unit=body.unit)
+        audit_log.record(session=session, actor=staff, action="kpi_added", details={"cluster": cluster.code, "kpi": body.name})
         return {"id": kpi.id, "cluster": cluster.code, "name": kpi.name, "target": kpi.target, "unit": kpi.unit}
 
 
 @router.post("/forms/{session_id}/lock")
 def lock_form(session_id: int, request: Request, staff: StaffDep, locked: bool = True) -> dict[str, Any]:
     """Lock a submitted form for review (the user can no longer reopen it), or unlock it."""
-    from db.models import FormSession
-
     with request.app.state.services.db.session() as session:
-        fs = session.get(FormSession, session_id)
+        fs = forms.get_session(session=session, session_id=session_id)
         if fs is None or fs.status != "submitted":
             raise HTTPException(404, "no submitted form with this id")
         fs.locked = locked
-        session.add(AuditLog(actor=staff, action="form_locked" if locked else "form_unlocked", details={"form": session_id}))
+        audit_log.record(session=session, actor=staff, action="form_locked" if locked else "form_unlocked",
+                         details={"form": session_id})
         return {"id": session_id, "locked": locked}

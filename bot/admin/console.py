@@ -15,16 +15,24 @@ from typing import Any
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
-from sqlalchemy import select
 
-from bot import notices
 from bot.admin import sessions
 from bot.admin.exports import csv_response, export_rows
-from bot.audience import PRESETS, AudienceError, describe, preset, reported, resolve
-from db import calendar_repo, repo
-from db.models import AuditLog, Cluster, FormSession, Notice, StaffAccount
-from knowledge.calendar import TAIPEI
+from bot.line.render import render_one
+from bot.outbox import notices as outbox
+from db import audience, audit, calendar, clusters, forms, notices, questions
+from db import staff as staff_accounts
+from handlers.replies import notice_reply
 from knowledge.forms import load_forms
+from knowledge.labels import TAIPEI, month_key
+from knowledge.notices import (
+    PRESETS,
+    AudienceError,
+    NoticeError,
+    audience_spec,
+    check_notice,
+    describe,
+)
 
 __all__ = ["router"]
 
@@ -32,6 +40,10 @@ router = APIRouter(prefix="/admin", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 AUDIENCES: dict[str, tuple[str, dict[str, Any]]] = {**PRESETS, "clusters": ("指定群聚（填群聚代碼）", {"clusters": []})}
+
+
+def audience_of(session, spec: dict[str, Any]):  # type: ignore[no-untyped-def]
+    return audience.resolve(session=session, spec=spec)
 
 
 class LoginRequired(Exception):
@@ -62,17 +74,12 @@ def _page(request: Request, name: str, staff: sessions.StaffSession | None, **co
     return templates.TemplateResponse(request, name, {"staff": staff, **context})
 
 
-def _this_month() -> str:
-    return f"{datetime.now(TAIPEI):%Y-%m}"
+def _this_month(request: Request) -> str:
+    return month_key(request.app.state.services.clock.now())
 
 
-def _audience_spec(key: str, clusters: str) -> dict[str, Any]:
-    if key != "clusters":
-        return preset(key, month=_this_month())
-    codes = [c.strip().upper() for c in clusters.replace("，", ",").split(",") if c.strip()]
-    if not codes:
-        raise AudienceError("請填入至少一個群聚代碼")
-    return {"clusters": codes}
+def _audience_spec(request: Request, key: str, codes: str) -> dict[str, Any]:
+    return audience_spec(key, codes, month=_this_month(request))
 
 
 # -- login ---------------------------------------------------------------------------------------
@@ -91,14 +98,14 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
         name = "admin"
     elif username and password:
         with _db(request).session() as session:
-            account = session.get(StaffAccount, username.strip())
+            account = staff_accounts.get_account(session=session, username=username.strip())
             if account is not None and sessions.verify_password(password, account.password_hash):
                 name = account.username
     if name is None:
         return _page(request, "login.html", None, error="帳號密碼或管理權杖不正確。")
     cookie, _ = sessions.issue(name, secret)
     with _db(request).session() as session:
-        session.add(AuditLog(actor=name, action="staff_login", details={}))
+        audit.record(session=session, actor=name, action="staff_login")
     response = RedirectResponse("/admin", status_code=303)
     response.set_cookie(sessions.COOKIE, cookie, max_age=sessions.LIFETIME_SECONDS, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/admin")
@@ -121,8 +128,7 @@ def logout(request: Request, csrf: str = Form("")) -> Response:
 def dashboard(request: Request) -> HTMLResponse:
     staff = current(request)
     with _db(request).session() as session:
-        rows = session.scalars(select(Notice).order_by(Notice.id.desc()).limit(20)).all()
-        reports = [notices.notice_report(session, n) for n in rows]
+        reports = [outbox.notice_report(session, n) for n in notices.recent(session=session, limit=20)]
     return _page(request, "dashboard.html", staff, notices=reports)
 
 
@@ -142,16 +148,13 @@ def preview_notice(
     form = {"text": text, "audience": audience, "clusters": clusters, "link_url": link_url, "link_label": link_label,
             "send_at": send_at}
     try:
-        spec = _audience_spec(audience, clusters)
-        if not text.strip():
-            raise AudienceError("請輸入公告內容")
-        if link_url and not link_url.startswith(("https://", "http://")):
-            raise AudienceError("連結網址要以 https:// 開頭")
+        spec = _audience_spec(request, audience, clusters)
+        body = check_notice(text, link_url or None)
         with _db(request).session() as session:
-            people = resolve(session, spec)
-    except AudienceError as exc:
+            people = audience_of(session, spec)
+    except (AudienceError, NoticeError) as exc:
         return _page(request, "notice_new.html", staff, audiences=AUDIENCES, form=form, error=str(exc))
-    message = notices.notice_messages(text.strip(), link_url or None, link_label or None)[0].to_dict()
+    message = render_one(notice_reply(body, link_url or None, link_label or None)).to_dict()
     return _page(request, "notice_preview.html", staff, form=form, message=message, audience_text=describe(spec),
                  recipients=len(people.recipients), blocked=len(people.blocked))
 
@@ -170,17 +173,18 @@ async def send_notice(
         except ValueError:
             raise HTTPException(422, "排程時間格式不正確") from None
     try:
-        spec = _audience_spec(audience, clusters)
+        spec = _audience_spec(request, audience, clusters)
         with _db(request).session() as session:
-            notice, _ = notices.create_notice(session, text=text, audience=spec, actor=staff.name,
-                                              link_url=link_url or None, link_label=link_label or None, send_at=when)
+            notice, _ = notices.create(session=session, text=text, audience=spec, actor=staff.name,
+                                       link_url=link_url or None, link_label=link_label or None, send_at=when,
+                                       now=request.app.state.services.clock.now())
             notice_id, status = notice.id, notice.status
-    except (AudienceError, notices.NoticeError) as exc:
+    except (AudienceError, NoticeError) as exc:
         return _page(request, "notice_new.html", staff, audiences=AUDIENCES,
                      form={"text": text, "audience": audience, "clusters": clusters, "link_url": link_url,
                            "link_label": link_label, "send_at": send_at}, error=str(exc))
     if status == "sending":
-        await notices.deliver_notice(_db(request), request.app.state.line, notice_id)
+        await outbox.deliver_notice(_db(request), request.app.state.line, notice_id, clock=request.app.state.services.clock)
     return RedirectResponse(f"/admin/notices/{notice_id}", status_code=303)
 
 
@@ -188,10 +192,10 @@ async def send_notice(
 def notice_page(notice_id: int, request: Request) -> HTMLResponse:
     staff = current(request)
     with _db(request).session() as session:
-        notice = session.get(Notice, notice_id)
+        notice = notices.get_notice(session=session, notice_id=notice_id)
         if notice is None:
             raise HTTPException(404, "沒有這則公告")
-        report = notices.notice_report(session, notice)
+        report = outbox.notice_report(session, notice)
     return _page(request, "notice_report.html", staff, report=report)
 
 
@@ -201,21 +205,15 @@ def notice_page(notice_id: int, request: Request) -> HTMLResponse:
 @router.get("/checkins", response_class=HTMLResponse)
 def checkins(request: Request, month: str = "") -> HTMLResponse:
     staff = current(request)
-    month = month or _this_month()
+    month = month or _this_month(request)
     with _db(request).session() as session:
-        done = reported(session, month)
-        clusters = session.scalars(select(Cluster).order_by(Cluster.name)).all()
+        done = forms.reported_users(session=session, month=month)
         rows = []
-        for cluster in clusters:
-            submitted = cluster.leader_user_id in done
-            latest = None
-            if submitted:
-                fs = session.scalars(select(FormSession).where(
-                    FormSession.line_user_id == cluster.leader_user_id, FormSession.form_id == "checkin",
-                    FormSession.status == "submitted")).all()
-                latest = next((f.submitted_at for f in fs if (f.pending or {}).get("month") == month), None)
+        for cluster in clusters.all_clusters(session=session):
+            latest = done.get(cluster.leader_user_id)
             rows.append({"code": cluster.code, "name": cluster.name, "class": cluster.class_, "type": cluster.type,
-                         "reported": submitted, "at": latest.astimezone(TAIPEI).strftime("%m/%d %H:%M") if latest else ""})
+                         "reported": cluster.leader_user_id in done,
+                         "at": latest.astimezone(TAIPEI).strftime("%m/%d %H:%M") if latest else ""})
     return _page(request, "checkins.html", staff, rows=rows, month=month)
 
 
@@ -226,7 +224,7 @@ def calendar_page(request: Request) -> HTMLResponse:
         rows = [{"id": m.id, "program": m.program, "year": m.year, "title": m.title,
                  "at": m.at.astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M"), "remind": m.remind, "what": m.what,
                  "approximate": m.approximate, "classes": ",".join(m.audience.get("classes") or []), "origin": m.origin}
-                for m in calendar_repo.milestones(session=session)]
+                for m in calendar.milestones(session=session)]
     return _page(request, "calendar.html", staff, rows=rows, error=None)
 
 
@@ -245,11 +243,11 @@ def save_milestone(
     except ValueError as exc:
         raise HTTPException(422, f"里程碑資料不正確：{exc}") from None
     with _db(request).session() as session:
-        calendar_repo.upsert_milestone(session=session, id=id.strip(), program=program, year=year, title=title.strip(),
+        calendar.upsert_milestone(session=session, id=id.strip(), program=program, year=year, title=title.strip(),
                                        at=moment, what=what.strip(), remind=bool(remind),
                                        classes=[c.strip().upper() for c in classes.split(",") if c.strip()],
                                        approximate=bool(label.strip()), label=label.strip(), label_en=label_en.strip())
-        session.add(AuditLog(actor=staff.name, action="milestone_saved", details={"id": id.strip(), "at": at}))
+        audit.record(session=session, actor=staff.name, action="milestone_saved", details={"id": id.strip(), "at": at})
     return RedirectResponse("/admin/calendar", status_code=303)
 
 
@@ -276,7 +274,7 @@ def unanswered(request: Request) -> HTMLResponse:
     staff = current(request)
     with _db(request).session() as session:
         rows = [{"at": r.created_at.astimezone(TAIPEI).strftime("%m/%d %H:%M"), "reason": r.reason, "text": r.text,
-                 "candidates": r.candidates} for r in repo.list_unanswered(session=session, limit=200)]
+                 "candidates": r.candidates} for r in questions.list_unanswered(session=session, limit=200)]
     return _page(request, "unanswered.html", staff, rows=rows)
 
 

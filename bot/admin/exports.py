@@ -9,22 +9,21 @@ from __future__ import annotations
 import csv
 import io
 from typing import Any
-from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
 from bot.admin.auth import StaffDep
-from db import forms_repo
+from db import clusters, forms
 from db.models import Cluster
 from knowledge.answers import display
 from knowledge.forms import Form, load_forms
+from knowledge.labels import TAIPEI
 from knowledge.scoring import DIMENSIONS, score
 
 __all__ = ["csv_response", "export_rows", "router", "xlsx_response"]
 
 router = APIRouter(prefix="/admin/api")
-_TAIPEI = ZoneInfo("Asia/Taipei")
 
 
 def _columns(form: Form) -> list[tuple[str, str, str]]:
@@ -61,18 +60,17 @@ def _cell(form: Form, answers: dict[str, Any], item_id: str, part: str) -> Any:
 def export_rows(session, form: Form, cluster: Cluster | None) -> tuple[list[str], list[list[Any]]]:  # type: ignore[no-untyped-def]
     columns = _columns(form)
     rows: list[list[Any]] = []
-    clusters: dict[int, Cluster] = {}
-    for fs in forms_repo.submitted_sessions(session=session, form_id=form.id, cluster_id=cluster.id if cluster else None):
-        answers = forms_repo.answers_of(session=session, session_id=fs.id)
-        linked = clusters.get(fs.cluster_id) if fs.cluster_id else None
-        if fs.cluster_id and linked is None:
-            linked = session.get(Cluster, fs.cluster_id)
-            clusters[fs.cluster_id] = linked
+    known: dict[int, Cluster | None] = {}
+    for fs in forms.submitted_sessions(session=session, form_id=form.id, cluster_id=cluster.id if cluster else None):
+        answers = forms.answers_of(session=session, session_id=fs.id)
+        if fs.cluster_id and fs.cluster_id not in known:
+            known[fs.cluster_id] = clusters.get_cluster(session=session, cluster_id=fs.cluster_id)
+        linked = known.get(fs.cluster_id) if fs.cluster_id else None
         card = score(form, answers) if form.scoring == "oesi" else None
         row: list[Any] = []
         for _, item_id, part in columns:
             if part == "submitted_at":
-                row.append(fs.submitted_at.astimezone(_TAIPEI).strftime("%Y-%m-%d %H:%M") if fs.submitted_at else "")
+                row.append(fs.submitted_at.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if fs.submitted_at else "")
             elif part == "cluster_code":
                 row.append(linked.code if linked else "")
             elif part == "cluster_name":
@@ -92,7 +90,7 @@ def _selection(request: Request, form_id: str, cluster_code: str | None) -> tupl
     cluster = None
     if cluster_code:
         with request.app.state.services.db.session() as session:
-            cluster = forms_repo.cluster_by_code(session=session, code=cluster_code)
+            cluster = clusters.cluster_by_code(session=session, code=cluster_code)
         if cluster is None:
             raise HTTPException(404, f"unknown cluster code {cluster_code!r}")
     return forms[form_id], cluster

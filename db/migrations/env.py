@@ -14,9 +14,12 @@ def _url() -> str:
     url = config.get_main_option("sqlalchemy.url")
     if url:
         return url
-    from bot.settings import get_settings
+    import os
 
-    return get_settings().database_url
+    from db.engine import DEFAULT_URL
+
+    # The release step (``alembic upgrade head``) runs with the app's environment.
+    return os.environ.get("DATABASE_URL") or DEFAULT_URL
 
 
 def run_offline() -> None:

@@ -1,34 +1,23 @@
-"""Guided forms by chat: triggers, the live-form router step, and joining clusters.
+"""Guided forms by chat: what starts them, the live-form step, and joining clusters.
 
-The engine (``engine.py``) decides; this module turns its prompts into LINE messages.
+The engine (``engine.py``) decides through a declared state table (``machine.py``); these
+handlers hand it the message and pass on its replies and effects.
 """
 from __future__ import annotations
 
 import re
-import unicodedata
 
-from linebot.v3.messaging import FlexMessage, Message
-
-from db import forms_repo
-from db.models import FormSession, User
-from knowledge.assistant import Choice
+from db import clusters, forms, subscriptions, users
 from handlers.context import Ctx
-from handlers.dialogs.engine import Engine, Prompt
-from handlers.replies import text_message
+from handlers.dialogs.engine import Engine
+from handlers.replies import Reply, text
+from knowledge.assistant import Choice
 from knowledge.forms import load_consents, load_forms
+from knowledge.labels import fold
 
 __all__ = [
-    "FORM_TRIGGERS",
-    "JOIN",
-    "has_live_form",
-    "on_form_postback",
-    "on_form_image",
-    "on_form_text",
-    "on_join_cluster",
-    "on_page",
-    "on_resume",
-    "on_start_form",
-    "to_messages",
+    "FORM_TRIGGERS", "JOIN", "form_for", "has_live_form", "on_form_image", "on_form_postback", "on_form_text",
+    "on_join_cluster", "on_page", "on_resume", "on_start_form",
 ]
 
 #: What users say to start (or resume) each form; checked on the whole message.
@@ -43,63 +32,40 @@ FORM_TRIGGERS: dict[str, str] = {
 JOIN = re.compile(r"^(?:加入群聚|群聚代碼|加入)\s*[:：]?\s*([A-Za-z0-9]{6})$")
 
 
-def to_messages(prompts: list[Prompt]) -> list[Message]:
-    messages: list[Message] = []
-    for prompt in prompts:
-        if prompt.flex is not None:
-            messages.append(FlexMessage.from_dict(prompt.flex))
-        else:
-            messages.append(text_message(prompt.text, prompt.choices))
-    if len(messages) > 5:  # LINE's reply limit: merge the oldest texts, keep the question last
-        head = [m for m in messages[:-4]]
-        merged = "\n\n".join(getattr(m, "text", "") or getattr(m, "alt_text", "") for m in head)
-        messages = [text_message(merged[:4900])] + messages[-4:]
-    return messages
-
-
 def _engine(ctx: Ctx) -> Engine:
     return Engine(ctx.session, ctx.user_id or "", load_forms(), load_consents(), ctx.services.assistant,
-                  is_staff=ctx.is_staff)
+                  today=ctx.services.clock.today(), is_staff=ctx.is_staff)
 
 
-def _reply(ctx: Ctx, engine: Engine, prompts: list[Prompt]) -> None:
-    ctx.reply(*to_messages(prompts))
-    for job, params in engine.jobs:
-        ctx.defer(job, params)
+def _reply(ctx: Ctx, engine: Engine, replies: list[Reply]) -> None:
+    ctx.reply(*replies)
+    for effect in engine.effects:
+        ctx.effect(effect)
 
 
-def _fold(text: str | None) -> str:
-    return unicodedata.normalize("NFKC", text or "").strip()
-
-
-def form_for(text: str | None) -> str | None:
-    folded = _fold(text)
+def form_for(message: str | None) -> str | None:
+    folded = fold(message)
     for form_id, pattern in FORM_TRIGGERS.items():
         if re.fullmatch(pattern, folded):
             return form_id
     return None
 
 
-def _alliance_only(ctx: Ctx) -> bool:
-    from db.models import Subscription
-
-    programs = {s.program for s in ctx.session.query(Subscription).filter_by(line_user_id=ctx.user_id)}
-    return programs == {"intl_alliance"}
-
-
 def has_live_form(ctx: Ctx) -> bool:
     if ctx.user_id is None:
         return False
-    return forms_repo.live_session(session=ctx.session, line_user_id=ctx.user_id) is not None
+    return forms.live_session(session=ctx.session, line_user_id=ctx.user_id) is not None
 
 
 def on_start_form(ctx: Ctx) -> None:
     """Starts (or resumes) the form the user asked for: 自我評估, 群聚自評, 聯盟調查."""
     form_id = form_for(ctx.text)
-    if form_id == "checkin" and ctx.user_id is not None and _alliance_only(ctx):
-        form_id = "ia_checkin"  # alliance members say 「月報」 too
+    if form_id == "checkin" and ctx.user_id is not None:
+        programs = {s.program for s in subscriptions.of_user(session=ctx.session, line_user_id=ctx.user_id)}
+        if programs == {"intl_alliance"}:
+            form_id = "ia_checkin"  # alliance members say 「月報」 too
     if ctx.user_id is None or form_id is None:
-        ctx.reply(text_message("請在與小幫手的一對一聊天中填寫表單喔。"))
+        ctx.reply(text("請在與小幫手的一對一聊天中填寫表單喔。"))
         return
     engine = _engine(ctx)
     _reply(ctx, engine, engine.start(form_id))
@@ -109,25 +75,25 @@ def on_form_text(ctx: Ctx) -> None:
     """Handles a message while a form is live: answers, commands, or an FAQ detour."""
     engine = _engine(ctx)
     live = engine.live()
-    assert live is not None
-    _reply(ctx, engine, engine.handle_text(live, ctx.text or ""))
+    if live is not None:
+        _reply(ctx, engine, engine.handle_text(live, ctx.text or ""))
 
 
 def on_form_image(ctx: Ctx) -> None:
     """A photo while a form is live: evidence for a check-in."""
     engine = _engine(ctx)
     live = engine.live()
-    assert live is not None
-    _reply(ctx, engine, engine.handle_image(live, ctx.event.message.id))  # type: ignore[attr-defined]
+    if live is not None and ctx.event.message_id:
+        _reply(ctx, engine, engine.handle_image(live, ctx.event.message_id))
 
 
 def on_resume(ctx: Ctx) -> None:
     """「繼續」 with no live form: picks up the most recently paused one."""
-    prompts = _engine(ctx).resume() if ctx.user_id else None
-    if prompts is None:
-        ctx.reply(text_message("目前沒有暫停中的表單。想填寫可以說「自我評估」「群聚自評」或「聯盟調查」。"))
+    replies = _engine(ctx).resume() if ctx.user_id else None
+    if replies is None:
+        ctx.reply(text("目前沒有暫停中的表單。想填寫可以說「自我評估」「群聚自評」或「聯盟調查」。"))
         return
-    ctx.reply(*to_messages(prompts))
+    ctx.reply(*replies)
 
 
 def on_page(ctx: Ctx) -> None:
@@ -135,10 +101,11 @@ def on_page(ctx: Ctx) -> None:
     engine = _engine(ctx)
     live = engine.live()
     params = ctx.postback_params
-    if live is None or str(live.id) != params.get("s"):
-        ctx.reply(text_message("這個選項已經過期了，請直接輸入答案。"))
+    if live is None or params.get("k") != f"form:{live.id}":
+        ctx.reply(text("這個選項已經過期了，請直接輸入答案。"))
         return
-    ctx.reply(*to_messages(engine.handle_page(live, int(params.get("p", "0") or 0))))
+    page = int(params.get("p", "0")) if params.get("p", "0").isdigit() else 0
+    ctx.reply(*engine.page(live, page))
 
 
 def on_form_postback(ctx: Ctx) -> None:
@@ -146,25 +113,20 @@ def on_form_postback(ctx: Ctx) -> None:
     params = ctx.postback_params
     form_id = params.get("f", "")
     if params.get("do") == "reopen" and form_id in load_forms() and ctx.user_id:
-        ctx.reply(*to_messages(_engine(ctx).reopen(form_id)))
+        ctx.reply(*_engine(ctx).reopen(form_id))
 
 
 def on_join_cluster(ctx: Ctx) -> None:
     """「加入群聚 ABC123」: links the member to the lead firm's cluster."""
-    match = JOIN.match(_fold(ctx.text))
+    match = JOIN.match(fold(ctx.text))
     if ctx.user_id is None or match is None:
         return
-    cluster = forms_repo.cluster_by_code(session=ctx.session, code=match.group(1))
+    cluster = clusters.cluster_by_code(session=ctx.session, code=match.group(1))
     if cluster is None:
-        ctx.reply(text_message("找不到這個群聚代碼，請向領導企業再確認一次（6 碼英數字）。"))
+        ctx.reply(text("找不到這個群聚代碼，請向領導企業再確認一次（6 碼英數字）。"))
         return
-    user = ctx.session.get(User, ctx.user_id)
-    if user is None:
-        from db import repo
-
-        user = repo.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id)
-    user.cluster_id = cluster.id
-    for fs in ctx.session.query(FormSession).filter_by(line_user_id=ctx.user_id, form_id="dc_member"):
-        fs.cluster_id = cluster.id
-    ctx.reply(text_message(f"已加入「{cluster.name}」！接著可以說「自我評估」填寫成員自評。",
-                           (Choice("填成員自評", "say", {"text": "自我評估"}),)))
+    user = users.get_or_create_user(session=ctx.session, line_user_id=ctx.user_id)
+    clusters.join(session=ctx.session, user=user, cluster=cluster)
+    forms.link_member_sessions(session=ctx.session, line_user_id=ctx.user_id, cluster_id=cluster.id)
+    ctx.reply(text(f"已加入「{cluster.name}」！接著可以說「自我評估」填寫成員自評。",
+                   (Choice("填成員自評", "say", {"text": "自我評估"}),)))

@@ -5,10 +5,10 @@ import asyncio
 
 from sqlalchemy import insert, select
 
-from bot.delivery import Deliverer
-from bot.line_client import LineClient
+from bot.line.client import LineClient
+from bot.outbox.delivery import Deliverer
 from db.models import AuditLog, Cluster, Delivery, FormSession, Subscription, User
-from tests.conftest import Bot
+from tests.utils.chat import Bot
 
 AUTH = {"Authorization": "Bearer test-admin-token"}
 
@@ -97,9 +97,9 @@ def test_429_with_retry_after_is_retried_and_recorded(bot: Bot, settings, standi
         waits.append(seconds)
 
     with bot.services.db.session() as session:
-        from bot.notices import create_notice
+        from db import notices
 
-        notice, _ = create_notice(session, text="重要通知", audience="all", actor="test")
+        notice, _ = notices.create(session=session, text="重要通知", audience="all", actor="test")
         notice_id = notice.id
 
     async def go() -> None:

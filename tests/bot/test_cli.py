@@ -58,14 +58,14 @@ def test_production_without_secrets_refuses_to_start_with_a_clear_message(tmp_pa
 
 def test_unanswered_lists_fallback_questions(tmp_path: Path) -> None:
     from bot.settings import Settings
-    from db import repo
+    from db import questions
     from db.engine import Database
 
     url = f"sqlite:///{tmp_path / 'u.db'}"
     db = Database(Settings(_env_file=None, database_url=url).database_url)
     db.migrate()
     with db.session() as session:
-        repo.record_unanswered(session=session, line_user_id="U1", text="勞保怎麼算", reason="fallback",
+        questions.record_unanswered(session=session, line_user_id="U1", text="勞保怎麼算", reason="fallback",
                                candidates=[["dc-funding", 12.0]])
     result = run("unanswered", env={"DATABASE_URL": url})
     assert result.returncode == 0, result.stderr

@@ -8,7 +8,8 @@ from sqlalchemy import insert
 
 from bot.admin import sessions
 from db.models import Cluster, FormSession, StaffAccount, User
-from tests.conftest import Bot
+from knowledge.labels import month_key
+from tests.utils.chat import Bot
 
 
 def login(bot: Bot, **form: str) -> str:
@@ -76,7 +77,7 @@ def test_csrf_is_enforced(bot: Bot) -> None:
 
 def test_notice_to_leaders_who_have_not_reported_matches_what_line_received(bot: Bot) -> None:
     leaders = ["U" + c * 32 for c in "ghi"]
-    month = __import__("bot.admin.console", fromlist=["x"])._this_month()
+    month = month_key(bot.services.clock.now())
     with bot.services.db.session() as session:
         for i, leader in enumerate(leaders):
             session.add(User(line_user_id=leader))

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
-from tests.conftest import Bot, SECRET
-from tests.utils import line_events, openapi
+from bot.dev import line_events
+from tests.utils import openapi
+from tests.utils.chat import SECRET, Bot
 
 ODD_TEXT = st.one_of(
     st.text(min_size=1, max_size=300),

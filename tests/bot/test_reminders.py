@@ -8,12 +8,13 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from bot import reminders
-from bot.line_client import LineClient
+from bot.line.client import LineClient
+from bot.outbox import reminders
 from bot.services import Services
 from bot.settings import Settings
 from db.models import AuditLog, Cluster, Delivery, Subscription, User
-from knowledge.calendar import TAIPEI
+from knowledge.clock import Clock
+from knowledge.labels import TAIPEI
 
 LEADER_A = "U" + "1" * 32
 MEMBER_B = "U" + "2" * 32
@@ -40,7 +41,7 @@ def run_at(services: Services, settings: Settings, now: datetime) -> None:
     async def go() -> None:
         line = LineClient(settings)
         try:
-            await reminders.run(services.db, line, settings, now)
+            await reminders.run(services.db, line, settings, Clock(now))
         finally:
             await line.close()
 
@@ -127,8 +128,8 @@ def test_monthly_report_reminder_on_the_25th_and_follow_up_on_the_last_day(servi
     assert not any("最後一天" in t for t in received(standin, LEADER_A))
     run_at(services, settings, taipei(2024, 2, 29, 9, 0))
     assert len([t for t in received(standin, LEADER_A) if "最後一天" in t]) == 1
-    # At 23:30 Taipei on 1/31 it is still January; at 00:30 on 2/1 it is February.
-    assert reminders.due_now.__name__  # the boundary is covered by _at_local in Asia/Taipei
+    run_at(services, settings, taipei(2024, 2, 29, 9, 5))  # the next tick does not repeat it
+    assert len([t for t in received(standin, LEADER_A) if "最後一天" in t]) == 1
 
 
 def test_every_run_is_audited(services, settings, standin) -> None:  # type: ignore[no-untyped-def]
@@ -151,15 +152,14 @@ def test_month_end_in_taipei_is_not_month_end_in_utc(services, settings, standin
 
 
 def test_the_clock_tick_queues_and_delivers(services, settings, standin) -> None:  # type: ignore[no-untyped-def]
-    from bot import clock
+    from bot.clock import Ticker
 
     async def go() -> None:
-        clock._runtime.update(settings=settings, db=services.db, line=LineClient(settings))
+        ticker = Ticker(services.db, LineClient(settings), settings, Clock(taipei(2023, 3, 6, 9, 0)))
         try:
-            await clock.tick(taipei(2023, 3, 6, 9, 0))
+            await ticker.tick()
         finally:
-            await clock._runtime["line"].close()  # type: ignore[attr-defined]
-            clock._runtime.clear()
+            await ticker.line.close()
 
     asyncio.run(go())
     assert any("還有 1 天" in t for t in received(standin, LEADER_A))

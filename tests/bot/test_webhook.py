@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import Bot, quick_replies, text_of
-from tests.utils import line_events, openapi
+from bot.dev import line_events
+from tests.utils import openapi
+from tests.utils.chat import Bot, quick_replies, text_of
 
 
 def test_health(bot: Bot) -> None:
@@ -165,9 +166,9 @@ def test_events_of_one_payload_are_handled_in_timestamp_order(bot: Bot) -> None:
 
 
 def test_slow_work_shows_the_loading_animation(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    from bot import webhook
+    from bot.webhook import dispatcher
 
-    monkeypatch.setattr(webhook, "LOADING_AFTER_SECONDS", 0.0)  # every answer counts as slow
+    monkeypatch.setattr(dispatcher, "LOADING_AFTER_SECONDS", 0.0)  # every answer counts as slow
     original = bot.services.router.dispatch
 
     def slow(ctx):  # type: ignore[no-untyped-def]

@@ -1,17 +1,17 @@
 """月報 by chat, subscriptions, and /公告 for staff."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import datetime
 
 from fastapi.testclient import TestClient
 
 from bot.app import create_app
+from bot.dev import line_events
 from bot.services import Services
-from db import forms_repo
+from db import clusters, users
 from db.models import Cluster, Evidence, FormSession, Subscription
-from handlers.dialogs import engine as engine_module
-from tests.conftest import Bot, quick_replies, text_of
-from tests.utils import line_events
+from knowledge.labels import TAIPEI
+from tests.utils.chat import Bot, quick_replies, text_of
 
 LEADER = "U" + "d" * 32
 STAFF = "U" + "e" * 32
@@ -22,10 +22,8 @@ def make_cluster(bot: Bot) -> None:
         cluster = Cluster(code="PQRSTU", name="竹山光采群聚", class_="A", type="觀光休閒合作", leader_user_id=LEADER)
         session.add(cluster)
         session.flush()
-        forms_repo.add_kpi(session=session, cluster_id=cluster.id, name="體驗遊程人次", target=500, unit="人次")
-        from db import repo
-
-        repo.get_or_create_user(session=session, line_user_id=LEADER).cluster_id = cluster.id
+        clusters.add_kpi(session=session, cluster_id=cluster.id, name="體驗遊程人次", target=500, unit="人次")
+        users.get_or_create_user(session=session, line_user_id=LEADER).cluster_id = cluster.id
 
 
 def checkin(bot: Bot, answers: list[str]) -> list[dict]:
@@ -36,13 +34,13 @@ def checkin(bot: Bot, answers: list[str]) -> list[dict]:
     return messages
 
 
-def test_monthly_checkin_with_a_restart_and_the_standing_report(bot: Bot, settings, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 7, 20))
+def test_monthly_checkin_with_a_restart_and_the_standing_report(bot: Bot, settings) -> None:  # type: ignore[no-untyped-def]
+    bot.services.clock.set(datetime(2026, 7, 20, 10, 0, tzinfo=TAIPEI))
     make_cluster(bot)
     # July: 2 meetings, 1 workshop (digital), 0 visits, progress 30%, KPI 120 — then a restart mid-form.
     messages = checkin(bot, ["2", "1", "1"])
     assert "跨群聚交流參訪" in text_of(messages)
-    fresh = Services.build(settings)
+    fresh = Services.build(settings, clock=bot.services.clock)
     with TestClient(create_app(settings, services=fresh)) as client:
         again = Bot(client, bot.standin, fresh)
         messages = again.say("0", user_id=LEADER)  # visits
@@ -60,10 +58,10 @@ def test_monthly_checkin_with_a_restart_and_the_standing_report(bot: Bot, settin
     assert "期中查核（7/31）前要到 35%，還差 5%" in report
 
 
-def test_second_month_accumulates(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_second_month_accumulates(bot: Bot) -> None:
     make_cluster(bot)
     for month, answers in ((6, ["2", "2", "1", "1", "20", "100"]), (7, ["2", "1", "0", "0", "40", "50"])):
-        monkeypatch.setattr(engine_module.Engine, "_today", lambda self, m=month: date(2026, m, 26))
+        bot.services.clock.set(datetime(2026, month, 26, 10, 0, tzinfo=TAIPEI))
         checkin(bot, answers + ["略過", "略過", "略過"])
         report = text_of(bot.say("送出", user_id=LEADER))
     assert "共 2 次回報" in report
@@ -72,8 +70,8 @@ def test_second_month_accumulates(bot: Bot, monkeypatch) -> None:  # type: ignor
     assert "累計工作進度：40%" in report and "還差" not in report.split("需要加把勁")[-1] or "👍" in report
 
 
-def test_photos_are_kept_as_evidence(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 7, 20))
+def test_photos_are_kept_as_evidence(bot: Bot) -> None:
+    bot.services.clock.set(datetime(2026, 7, 20, 10, 0, tzinfo=TAIPEI))
     make_cluster(bot)
     messages = checkin(bot, ["1", "1", "0", "0", "10", "5", "略過", "略過"])
     assert "照片" in text_of(messages)
@@ -117,9 +115,7 @@ def test_staff_compose_preview_confirm_and_send(settings, standin) -> None:  # t
         bot = Bot(client, standin, services)
         with services.db.session() as session:
             session.add(Subscription(line_user_id=LEADER, program="digital_cluster", class_="A", role="leader"))
-            from db import repo
-
-            repo.get_or_create_user(session=session, line_user_id=LEADER)
+            users.get_or_create_user(session=session, line_user_id=LEADER)
         bot.say("/公告", user_id=STAFF)
         bot.say("3/1 下午兩點線上說明會，歡迎參加", user_id=STAFF)
         audience = bot.say("數位群聚A類", user_id=STAFF)
@@ -133,8 +129,8 @@ def test_staff_compose_preview_confirm_and_send(settings, standin) -> None:  # t
         assert audience
 
 
-def test_leader_defines_kpis_by_chat_and_the_next_checkin_asks_for_them(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 8, 20))
+def test_leader_defines_kpis_by_chat_and_the_next_checkin_asks_for_them(bot: Bot) -> None:
+    bot.services.clock.set(datetime(2026, 8, 20, 10, 0, tzinfo=TAIPEI))
     with bot.services.db.session() as session:
         session.add(Cluster(code="KPIAB2", name="鹿谷茶鄉群聚", class_="A", type="地方生活需求", leader_user_id=LEADER))
     assert "格式" in text_of(bot.say("新增指標 茶席", user_id=LEADER))
@@ -161,8 +157,8 @@ def test_staff_lock_submitted_forms_and_add_kpis_by_api(bot: Bot) -> None:
     assert "鎖定" in text_of(bot.say("自我評估", user_id=LEADER))
 
 
-def test_a_photo_where_none_is_asked_is_acknowledged_once(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
-    monkeypatch.setattr(engine_module.Engine, "_today", lambda self: date(2026, 7, 20))
+def test_a_photo_where_none_is_asked_is_acknowledged_once(bot: Bot) -> None:
+    bot.services.clock.set(datetime(2026, 7, 20, 10, 0, tzinfo=TAIPEI))
     make_cluster(bot)
     checkin(bot, [])
     image = line_events.message_event(line_events.MEDIA_MESSAGES["image"], user_id=LEADER)

@@ -5,10 +5,10 @@ from datetime import datetime
 
 import pytest
 
-from db import calendar_repo, repo
-from knowledge.calendar import TAIPEI
-from tests.conftest import Bot, quick_replies, text_of
+from db import calendar, questions
+from knowledge.labels import TAIPEI
 from tests.utils import openapi
+from tests.utils.chat import Bot, quick_replies, text_of
 
 
 def replies_are_valid(bot: Bot) -> None:
@@ -40,7 +40,7 @@ def test_thanks_gets_a_warm_reply_not_the_fallback(bot: Bot) -> None:
     reply = text_of(bot.say("謝謝"))
     assert "不客氣" in reply and "沒有把握" not in reply
     with bot.services.db.session() as session:
-        assert repo.list_unanswered(session=session) == []
+        assert questions.list_unanswered(session=session) == []
 
 
 def test_greeting_shows_the_menu_in_the_users_language(bot: Bot) -> None:
@@ -56,7 +56,7 @@ def test_a_complaint_is_logged_as_unhelpful_with_the_previous_answer(bot: Bot) -
     reply = text_of(bot.say("你答錯了"))
     assert "抱歉" in reply and "2553-3988" in reply
     with bot.services.db.session() as session:
-        rows = repo.list_unanswered(session=session)
+        rows = questions.list_unanswered(session=session)
     assert rows[0].reason == "complaint" and rows[0].entry_id == "dc-deadline-a"
 
 
@@ -69,12 +69,12 @@ def test_near_miss_year_is_honest_and_logged_for_staff(bot: Bot) -> None:
     reply = text_of(bot.say("115年A類截止是哪天"))
     assert "112年" in reply and "2553-3988" in reply
     with bot.services.db.session() as session:
-        assert repo.list_unanswered(session=session)[0].reason == "year"
+        assert questions.list_unanswered(session=session)[0].reason == "year"
 
 
 def test_a_staff_calendar_edit_changes_the_answer(bot: Bot) -> None:
     with bot.services.db.session() as session:
-        calendar_repo.upsert_milestone(
+        calendar.upsert_milestone(
             session=session, id="dc115-deadline-a", program="digital_cluster", year=115, title="A類提案申請截止",
             at=datetime(2099, 3, 9, 17, 0, tzinfo=TAIPEI), classes=["A"],
         )
@@ -84,8 +84,8 @@ def test_a_staff_calendar_edit_changes_the_answer(bot: Bot) -> None:
 
 
 def test_program_choice_postback_answers_for_that_program(bot: Bot) -> None:
-    from handlers import postback
-    from tests.utils import line_events
+    from bot.dev import line_events
+    from bot.line import postback
 
     data = postback.encode("ask", {"q": "截止是哪天", "p": "intl_alliance"})
     reply = text_of(bot.send(line_events.postback_event(data)))

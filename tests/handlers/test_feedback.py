@@ -1,14 +1,14 @@
 """有幫助/沒幫助, 「都不是」 and the fallback all leave something for staff to review."""
 from __future__ import annotations
 
-from db import repo
-from handlers import postback
-from tests.conftest import Bot, quick_replies, text_of
+from bot.line import postback
+from db import questions
+from tests.utils.chat import Bot, quick_replies, text_of
 
 
 def unanswered(bot: Bot) -> list:
     with bot.services.db.session() as session:
-        return repo.list_unanswered(session=session)
+        return questions.list_unanswered(session=session)
 
 
 def test_answers_offer_feedback_and_unhelpful_is_queued_for_review(bot: Bot) -> None:
@@ -30,10 +30,10 @@ def test_helpful_is_recorded_without_review(bot: Bot) -> None:
 
 
 def test_fallback_questions_are_stored_with_candidates(bot: Bot) -> None:
-    reply = bot.say("工讀生的時薪要怎麼算")
+    reply = bot.say("公司尾牙要辦在哪裡比較熱鬧")
     assert "198@cisanet.org.tw" in text_of(reply)
     rows = unanswered(bot)
-    assert rows[0].reason == "fallback" and rows[0].text == "工讀生的時薪要怎麼算"
+    assert rows[0].reason == "fallback" and rows[0].text == "公司尾牙要辦在哪裡比較熱鬧"
     assert len(rows[0].candidates) >= 1
 
 

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from sqlalchemy import inspect, text
 
-from tests.conftest import Bot, quick_replies, text_of
-from tests.handlers.test_dialogs import USER, fill
+from tests.utils.chat import Bot, quick_replies, text_of
+from tests.utils.forms import USER, fill
 
 
 def test_my_data_lists_what_is_stored(bot: Bot) -> None:

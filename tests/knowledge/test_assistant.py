@@ -9,7 +9,8 @@ import pytest
 
 from bot.services import default_assistant
 from knowledge.assistant import Answer, Context
-from knowledge.calendar import TAIPEI, load_calendar
+from knowledge.calendar import load_calendar
+from knowledge.labels import TAIPEI
 
 A = default_assistant()
 SORRY = "抱歉，這個問題我沒有把握回答"

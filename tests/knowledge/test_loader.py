@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from knowledge.loader import KnowledgeError, load_knowledge
-from tests.conftest import SHARED
+from tests.utils.chat import SHARED
 
 KB = load_knowledge()
 

@@ -6,10 +6,10 @@ Create Date: 2026-11-23 20:14:12.929600
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import db.models
+from alembic import op
 
+import db.models
 
 revision = '1a89475e7f26'
 down_revision = '1f0c469a2dfc'

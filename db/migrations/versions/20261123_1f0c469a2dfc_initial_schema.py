@@ -6,10 +6,10 @@ Create Date: 2026-11-23 19:26:20.650091
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-import db.models
+from alembic import op
 
+import db.models
 
 revision = '1f0c469a2dfc'
 down_revision = None

@@ -6,9 +6,8 @@ Create Date: 2026-12-01 10:00:00
 """
 from __future__ import annotations
 
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 revision = '5b1e2c7d9a40'
 down_revision = '1a89475e7f26'

@@ -1,32 +1,35 @@
-"""Data functions for form dialogs and clusters (keyword-only arguments)."""
+"""Forms by chat: sessions (where a user is in a form), their answers, and photo evidence.
+
+Keyword-only arguments throughout.
+"""
 from __future__ import annotations
 
-import secrets
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
-from db.models import Cluster, ClusterKpi, FormAnswer, FormSession, User, utcnow
+from db.models import Evidence, FormAnswer, FormSession, utcnow
 
 __all__ = [
-    "add_kpi",
+    "add_evidence",
     "answers_of",
     "checkins",
-    "kpi_snapshot",
-    "cluster_by_code",
-    "create_cluster",
     "delete_answers",
+    "evidence_count",
+    "get_session",
     "latest_session",
+    "link_member_sessions",
     "live_session",
+    "reported_users",
     "save_answer",
+    "sessions_of_user",
     "start_session",
     "submitted_sessions",
 ]
 
-OPEN = ("consent", "active", "review")
-#: Join codes avoid look-alike characters (0/O, 1/I/L) so they survive being read aloud.
-_CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"
+#: Statuses in which a user's next message belongs to the form (see handlers/dialogs/machine.py).
+OPEN = ("consent", "active", "editing", "confirm_cancel", "review")
 
 
 def live_session(*, session: Session, line_user_id: str) -> FormSession | None:
@@ -80,37 +83,11 @@ def delete_answers(*, session: Session, session_id: int) -> None:
     session.execute(delete(FormAnswer).where(FormAnswer.session_id == session_id))
 
 
-def create_cluster(*, session: Session, name: str, class_: str | None, type_: str | None, leader_user_id: str) -> Cluster:
-    while True:
-        code = "".join(secrets.choice(_CODE_ALPHABET) for _ in range(6))
-        if cluster_by_code(session=session, code=code) is None:
-            break
-    cluster = Cluster(code=code, name=name[:100], class_=class_, type=type_, leader_user_id=leader_user_id)
-    session.add(cluster)
-    session.flush()
-    user = session.get(User, leader_user_id)
-    if user is not None:
-        user.cluster_id = cluster.id
-    return cluster
-
-
-def cluster_by_code(*, session: Session, code: str) -> Cluster | None:
-    return session.scalars(select(Cluster).where(Cluster.code == code.strip().upper())).first()
-
-
 def submitted_sessions(*, session: Session, form_id: str, cluster_id: int | None = None) -> list[FormSession]:
     stmt = select(FormSession).where(FormSession.form_id == form_id, FormSession.status == "submitted")
     if cluster_id is not None:
         stmt = stmt.where(FormSession.cluster_id == cluster_id)
     return list(session.scalars(stmt.order_by(FormSession.submitted_at)))
-
-
-def kpi_snapshot(*, session: Session, cluster_id: int | None) -> list[dict[str, Any]]:
-    """The cluster's own KPIs as a check-in asks them (frozen into the session when it starts)."""
-    if cluster_id is None:
-        return []
-    rows = session.scalars(select(ClusterKpi).where(ClusterKpi.cluster_id == cluster_id).order_by(ClusterKpi.id))
-    return [{"id": f"kpi_{r.id}", "name": r.name, "target": r.target, "unit": r.unit} for r in rows]
 
 
 def checkins(*, session: Session, form_id: str, line_user_id: str, cluster_id: int | None, year: int) -> list[FormSession]:
@@ -121,8 +98,38 @@ def checkins(*, session: Session, form_id: str, line_user_id: str, cluster_id: i
     return sorted(rows, key=lambda fs: (fs.pending.get("month", ""), fs.id))
 
 
-def add_kpi(*, session: Session, cluster_id: int, name: str, target: float, unit: str = "") -> ClusterKpi:
-    kpi = ClusterKpi(cluster_id=cluster_id, name=name[:60], target=target, unit=unit[:10])
-    session.add(kpi)
-    session.flush()
-    return kpi
+def get_session(*, session: Session, session_id: int) -> FormSession | None:
+    return session.get(FormSession, session_id)
+
+
+def sessions_of_user(*, session: Session, line_user_id: str) -> list[FormSession]:
+    return list(session.scalars(select(FormSession).where(FormSession.line_user_id == line_user_id)
+                                .order_by(FormSession.id)))
+
+
+def link_member_sessions(*, session: Session, line_user_id: str, cluster_id: int) -> None:
+    """A member who joins a cluster brings their member self-assessments along."""
+    for fs in session.scalars(select(FormSession).where(FormSession.line_user_id == line_user_id,
+                                                       FormSession.form_id == "dc_member")):
+        fs.cluster_id = cluster_id
+
+
+def reported_users(*, session: Session, month: str, form_id: str = "checkin") -> dict[str, Any]:
+    """Users who submitted ``form_id`` for ``month`` (YYYY-MM) → when they submitted."""
+    rows = session.execute(
+        select(FormSession.line_user_id, FormSession.pending, FormSession.submitted_at).where(
+            FormSession.form_id == form_id, FormSession.status == "submitted"
+        )
+    )
+    return {user: at for user, pending, at in rows if (pending or {}).get("month") == month}
+
+
+def add_evidence(*, session: Session, session_id: int, message_id: str, content_type: str | None, data: bytes) -> None:
+    session.add(Evidence(session_id=session_id, message_id=message_id, content_type=content_type, data=data))
+
+
+def evidence_count(*, session: Session, line_user_id: str) -> int:
+    return int(session.scalar(
+        select(func.count()).select_from(Evidence).join(FormSession, Evidence.session_id == FormSession.id)
+        .where(FormSession.line_user_id == line_user_id)
+    ) or 0)

@@ -1,22 +1,16 @@
-"""Data functions. Keyword-only arguments, so a user id and a question can't be swapped."""
+"""Users: who has talked to the assistant, their last topic, blocked or not, and their cluster.
+
+Keyword-only arguments throughout, so a user id and a question can never be swapped.
+"""
 from __future__ import annotations
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from db.models import Feedback, ProcessedEvent, UnansweredQuestion, User, utcnow
+from db.models import User, utcnow
 
-__all__ = [
-    "claim_event",
-    "get_or_create_user",
-    "lock_user",
-    "list_unanswered",
-    "record_feedback",
-    "record_unanswered",
-    "remember_topic",
-    "set_blocked",
-]
+__all__ = ["blocked_ids", "get_or_create_user", "get_user", "lock_user", "remember_topic", "set_blocked", "all_ids"]
 
 
 def get_or_create_user(*, session: Session, line_user_id: str) -> User:
@@ -56,42 +50,14 @@ def set_blocked(*, session: Session, line_user_id: str, blocked: bool) -> None:
     get_or_create_user(session=session, line_user_id=line_user_id).blocked = blocked
 
 
-def record_unanswered(
-    *,
-    session: Session,
-    line_user_id: str | None,
-    text: str,
-    reason: str,
-    entry_id: str | None = None,
-    score: float = 0.0,
-    candidates: list | None = None,
-) -> UnansweredQuestion:
-    row = UnansweredQuestion(
-        line_user_id=line_user_id, text=text[:2000], reason=reason, entry_id=entry_id, score=score,
-        candidates=candidates or [],
-    )
-    session.add(row)
-    return row
+def get_user(*, session: Session, line_user_id: str) -> User | None:
+    return session.get(User, line_user_id)
 
 
-def record_feedback(*, session: Session, line_user_id: str | None, entry_id: str, helpful: bool) -> None:
-    session.add(Feedback(line_user_id=line_user_id, entry_id=entry_id, helpful=helpful))
+def blocked_ids(*, session: Session) -> set[str]:
+    """Users who unfollowed: counted in audiences, never messaged."""
+    return set(session.scalars(select(User.line_user_id).where(User.blocked.is_(True))))
 
 
-def list_unanswered(*, session: Session, limit: int = 100) -> list[UnansweredQuestion]:
-    stmt = select(UnansweredQuestion).order_by(UnansweredQuestion.created_at.desc()).limit(limit)
-    return list(session.scalars(stmt))
-
-
-def claim_event(*, session: Session, webhook_event_id: str) -> bool:
-    """True the first time an event id is seen; False for a redelivery.
-
-    Must be the transaction's first write: a duplicate rolls the (still empty) transaction back.
-    """
-    session.add(ProcessedEvent(webhook_event_id=webhook_event_id))
-    try:
-        session.flush()
-    except IntegrityError:
-        session.rollback()
-        return False
-    return True
+def all_ids(*, session: Session) -> set[str]:
+    return set(session.scalars(select(User.line_user_id)))

@@ -14,22 +14,21 @@ import logging
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from linebot.v3.messaging import TextMessage
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.audience import reported
-from bot.delivery import Deliverer, DeliveryReport, message_payload, queue_many
-from bot.line_client import LineClient
+from bot.line.client import LineClient
+from bot.outbox.delivery import Deliverer, DeliveryReport
 from bot.settings import Settings
+from db import audit, calendar, clusters, deliveries, forms, subscriptions, users
 from db.engine import Database
-from db.models import AuditLog, Cluster, Milestone, Subscription, User
-from knowledge.calendar import TAIPEI, load_calendar, roc_date
+from db.models import Milestone
+from knowledge.calendar import load_calendar, roc_date
+from knowledge.clock import Clock
+from knowledge.labels import PROGRAM_NAMES, TAIPEI, month_key
 
 __all__ = ["Due", "due_now", "plan", "run"]
 
 log = logging.getLogger(__name__)
-PROGRAM_NAMES = {"digital_cluster": "數位群聚輔導", "intl_alliance": "國際主題聯盟"}
 
 
 @dataclass(frozen=True)
@@ -46,16 +45,9 @@ def _at_local(day: date, hour: int) -> datetime:
 
 
 def _audience(session: Session, milestone: Milestone) -> set[str]:
-    classes = set(milestone.audience.get("classes") or [])
-    roles = set(milestone.audience.get("roles") or [])
-    users = set()
-    for sub in session.scalars(select(Subscription).where(Subscription.program == milestone.program)):
-        if classes and sub.class_ and sub.class_ not in classes:
-            continue
-        if roles and sub.role not in roles:
-            continue
-        users.add(sub.line_user_id)
-    return users
+    return subscriptions.subscribers(session=session, program=milestone.program,
+                                     classes=milestone.audience.get("classes") or (),
+                                     roles=milestone.audience.get("roles") or ())
 
 
 def _deadline_text(milestone: Milestone, days: int) -> str:
@@ -74,7 +66,7 @@ def due_now(session: Session, now: datetime, settings: Settings) -> list[Due]:
     """Every reminder whose send time has come and whose grace window has not closed."""
     grace = timedelta(hours=settings.reminder_grace_hours)
     due: list[Due] = []
-    for milestone in session.scalars(select(Milestone).where(Milestone.remind.is_(True))):
+    for milestone in calendar.reminded(session=session):
         deadline = milestone.at.astimezone(TAIPEI)
         for days in settings.reminder_offsets:
             fire = _at_local(deadline.date() - timedelta(days=days), settings.reminder_hour)
@@ -88,7 +80,7 @@ def due_now(session: Session, now: datetime, settings: Settings) -> list[Due]:
 
 def _monthly_due(session: Session, now: datetime, settings: Settings, grace: timedelta) -> list[Due]:
     local = now.astimezone(TAIPEI)
-    month = f"{local.year}-{local.month:02d}"
+    month = month_key(now)
     last_day = cal.monthrange(local.year, local.month)[1]
     first = _at_local(date(local.year, local.month, min(settings.monthly_report_day, last_day)), settings.reminder_hour)
     followup = _at_local(date(local.year, local.month, last_day), settings.reminder_hour)
@@ -98,7 +90,7 @@ def _monthly_due(session: Session, now: datetime, settings: Settings, grace: tim
         due.append(Due("monthly", month, "first", tuple(sorted(reporters)),
                        f"📝 {local.month}月月報提醒：請在本月底前回覆「月報」，回報本月的群聚會議、研習、參訪與績效進度，約 3 分鐘。"))
     if followup <= now < followup + grace:
-        missing = reporters - reported(session, month)
+        missing = reporters - set(forms.reported_users(session=session, month=month))
         if missing:
             due.append(Due("monthly", month, "followup", tuple(sorted(missing)),
                            f"📝 今天是{local.month}月最後一天，還沒收到您的月報喔！回覆「月報」就能開始填寫。"))
@@ -108,24 +100,22 @@ def _monthly_due(session: Session, now: datetime, settings: Settings, grace: tim
 def _monthly_reporters(session: Session) -> set[str]:
     """Who reports monthly, per the calendar: cluster leaders; every alliance member."""
     rules = load_calendar().monthly_report
-    users: set[str] = set()
+    reporters: set[str] = set()
     for program, rule in rules.items():
-        roles = set(rule.get("roles", ()))
-        for sub in session.scalars(select(Subscription).where(Subscription.program == program)):
-            if sub.role in roles:
-                users.add(sub.line_user_id)
+        roles = tuple(rule.get("roles", ()))
+        reporters |= subscriptions.subscribers(session=session, program=program, roles=roles)
         if program == "digital_cluster" and "leader" in roles:
-            users |= set(session.scalars(select(Cluster.leader_user_id)))
-    return users
+            reporters |= clusters.leader_ids(session=session)
+    return reporters
 
 
 def plan(session: Session, now: datetime, settings: Settings) -> int:
     """Queue every due reminder; returns how many new deliveries were queued."""
-    blocked = set(session.scalars(select(User.line_user_id).where(User.blocked.is_(True))))
+    blocked = users.blocked_ids(session=session)
     queued = 0
     for item in due_now(session, now, settings):
-        payload = message_payload([TextMessage(text=item.text)])
-        queued += queue_many(session, [
+        payload = {"text": item.text}
+        queued += deliveries.queue_many(session=session, rows=[
             {"key": f"{item.kind}:{item.ref}:{item.slot}:{user}", "kind": item.kind, "ref": f"{item.ref}:{item.slot}",
              "line_user_id": user, "payload": payload, "status": "blocked" if user in blocked else "pending"}
             for user in item.users
@@ -133,15 +123,16 @@ def plan(session: Session, now: datetime, settings: Settings) -> int:
     return queued
 
 
-async def run(db: Database, line: LineClient, settings: Settings, now: datetime, *, actor: str = "clock") -> DeliveryReport:
+async def run(db: Database, line: LineClient, settings: Settings, clock: Clock, *, actor: str = "clock") -> DeliveryReport:
     """One reminder run: plan, send everything queued (scheduled notices too), audit it."""
+    now = clock.now()
     with db.session() as session:
         queued = plan(session, now, settings)
-    report = await Deliverer(db, line).run(stale_after=timedelta(seconds=settings.delivery_stale_seconds))
+    report = await Deliverer(db, line, clock=clock).run(stale_after=timedelta(seconds=settings.delivery_stale_seconds))
     with db.session() as session:
-        session.add(AuditLog(actor=actor, action="reminder_run", details={
+        audit.record(session=session, actor=actor, action="reminder_run", details={
             "at": now.isoformat(), "queued": queued, "sent": report.sent, "failed": report.failed, "calls": report.calls,
-        }))
+        })
     if queued or report.sent or report.failed:
         log.info("reminder run", extra={"queued": queued, "sent": report.sent, "failed": report.failed})
     return report

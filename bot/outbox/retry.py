@@ -7,7 +7,7 @@ import asyncio
 from collections.abc import Awaitable, Callable
 from typing import Literal
 
-from bot.line_client import LineError
+from bot.line.client import LineError
 
 __all__ = ["Outcome", "with_retries"]
 

@@ -1,4 +1,4 @@
-"""The calendar in the database: seeded from the YAML, editable by staff."""
+"""The program calendar in the database: seeded from ``knowledge/calendar.yaml``, editable by staff."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 from db.models import Milestone
 from knowledge.calendar import Calendar, MilestoneSpec
 
-__all__ = ["milestones", "seed_calendar", "upsert_milestone"]
+__all__ = ["milestones", "past_reminded", "reminded", "seed_calendar", "upcoming", "upsert_milestone"]
 
 
 def seed_calendar(*, session: Session, calendar: Calendar) -> int:
@@ -59,3 +59,20 @@ def milestones(*, session: Session, program: str | None = None) -> list[Mileston
     if program:
         stmt = stmt.where(Milestone.program == program)
     return list(session.scalars(stmt))
+
+
+def reminded(*, session: Session) -> list[Milestone]:
+    """Milestones people are reminded of."""
+    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True)).order_by(Milestone.at)))
+
+
+def upcoming(*, session: Session, now: datetime) -> list[Milestone]:
+    """Reminded milestones still ahead, soonest first."""
+    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.at > now)
+                                .order_by(Milestone.at)))
+
+
+def past_reminded(*, session: Session, now: datetime, limit: int = 3) -> list[Milestone]:
+    """The latest reminded milestones already behind us."""
+    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.at <= now)
+                                .order_by(Milestone.at.desc()).limit(limit)))

@@ -25,13 +25,14 @@ from linebot.v3.messaging import (
 from linebot.v3.messaging.exceptions import ApiException
 
 from bot.settings import Settings
+from knowledge.errors import AssistantError
 
 __all__ = ["LineClient", "LineError"]
 
 log = logging.getLogger(__name__)
 
 
-class LineError(RuntimeError):
+class LineError(AssistantError, RuntimeError):
     """A LINE API call failed; ``status`` is the HTTP status (0 when no response arrived)."""
 
     def __init__(self, status: int, message: str, *, retry_after: float | None = None) -> None:

@@ -1,0 +1,226 @@
+"""Handling kept events: one chat at a time, in order, exactly once, then replying.
+
+For each event: parse it, skip it when another channel owns the chat (standby) or the user is
+flooding us, run the router in one transaction that also claims the event id (so a redelivery
+is never handled twice), render the replies, reply (or push when the reply token is spent), and
+run the effects the handlers asked for.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+import uuid
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import anyio
+from linebot.v3.webhooks import Event
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.orm.exc import StaleDataError
+
+from bot.line.client import LineError
+from bot.line.render import render
+from bot.webhook import inbox as kept
+from bot.webhook.events import chat_of, incoming, is_standby
+from db import audit, forms, inbox, users
+from handlers.context import Ctx
+from handlers.effects import DeliverNotice, Effect, FetchEvidence
+from handlers.replies import Reply, text
+
+if TYPE_CHECKING:
+    from bot.line.client import LineClient
+    from bot.services import Services
+
+__all__ = ["process_event", "process_events", "process_stored", "run_effect", "to_events"]
+
+log = logging.getLogger(__name__)
+
+SORRY = "抱歉，系統暫時出了點狀況，請稍後再試一次 🙏"
+SLOW_DOWN = "您傳訊息的速度有點快，請稍等一分鐘再問我 🙏"
+LOADING_AFTER_SECONDS = 1.0
+
+
+def to_events(raws: list[Any]) -> list[Event]:
+    """Events we understand; unknown or malformed individual events are skipped, not fatal."""
+    events: list[Event] = []
+    for raw in raws:
+        try:
+            events.append(Event.from_dict(raw))
+        except Exception:  # noqa: BLE001 — unknown types and malformed events are ignored
+            kind = raw.get("type") if isinstance(raw, dict) else type(raw).__name__
+            log.info("ignoring unsupported webhook event", extra={"event_type": str(kind)[:40]})
+    return events
+
+
+async def process_stored(stored: list[tuple[int, Any]], services: "Services", line: "LineClient") -> None:
+    """Parse kept events and handle them; an event we cannot parse is dropped from the inbox."""
+    events, inbox_ids = [], []
+    for inbox_id, raw in stored:
+        parsed = to_events([raw])
+        if parsed:
+            events.append(parsed[0])
+            inbox_ids.append(inbox_id)
+        else:
+            await anyio.to_thread.run_sync(kept.forget, services, inbox_id)
+    await process_events(events, services, line, inbox_ids=inbox_ids)
+
+
+_chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
+
+
+def _lock_for(event: Event) -> asyncio.Lock:
+    """One lock per chat: a chat's events are handled one at a time, in order, in this process."""
+    key = chat_of(event) or ""
+    lock = _chat_locks.get(key)
+    if lock is None:
+        lock = asyncio.Lock()
+        _chat_locks[key] = lock
+    return lock
+
+
+async def process_events(events: list[Event], services: "Services", line: "LineClient", *,
+                         inbox_ids: list[int] | None = None) -> None:
+    """Handle events in timestamp order; one failing event never stops the others."""
+    pairs = list(zip(events, inbox_ids or [None] * len(events)))
+    for event, inbox_id in sorted(pairs, key=lambda p: getattr(p[0], "timestamp", 0) or 0):
+        try:
+            async with _lock_for(event):
+                await process_event(event, services, line, inbox_id=inbox_id)
+        except Exception:  # noqa: BLE001 — logged; the user gets an apology if we can reply
+            log.exception("event handling failed", extra={"event": type(event).__name__})
+            token = getattr(event, "reply_token", None)
+            if token:
+                try:
+                    await line.reply(token, render([text(SORRY)]))
+                except LineError:
+                    pass
+
+
+async def process_event(event: Event, services: "Services", line: "LineClient", *, inbox_id: int | None = None) -> None:
+    if is_standby(event):
+        if inbox_id is not None:
+            await anyio.to_thread.run_sync(kept.forget, services, inbox_id)
+        return
+    user = getattr(getattr(event, "source", None), "user_id", None)
+    token = getattr(event, "reply_token", None)
+    if user and token:
+        verdict = services.rate_limiter.check(user)
+        if verdict == "warn":
+            try:
+                await line.reply(token, render([text(SLOW_DOWN)]))
+            except LineError:
+                pass
+        if verdict != "ok":
+            log.info("rate limited", extra={"verdict": verdict})
+            if inbox_id is not None:
+                await anyio.to_thread.run_sync(kept.forget, services, inbox_id)
+            return
+    loading = _loading_indicator(event, line)
+    try:
+        replies, effects = await anyio.to_thread.run_sync(_handle, event, services, inbox_id)
+    finally:
+        loading.cancel()
+    if replies and token:
+        await _reply_or_push(event, token, replies, services, line)
+    for effect in effects:
+        await run_effect(effect, services, line)
+
+
+def _loading_indicator(event: Event, line: "LineClient") -> asyncio.Task[None]:
+    """Show LINE's typing animation if handling a user's message turns out to be slow."""
+    source = getattr(event, "source", None)
+    chat = getattr(source, "user_id", None) if getattr(source, "type", "") == "user" else None
+
+    async def later() -> None:
+        await asyncio.sleep(LOADING_AFTER_SECONDS)
+        if chat:
+            try:
+                await line.show_loading(chat)
+            except LineError:
+                pass
+
+    return asyncio.create_task(later())
+
+
+async def _reply_or_push(event: Event, token: str, replies: list[Reply], services: "Services", line: "LineClient") -> None:
+    """Reply; if LINE rejects the token (expired, used) or never answers, push instead.
+
+    The push carries a retry key derived from the event id, so a retried push cannot arrive twice.
+    """
+    from bot.outbox.retry import with_retries
+
+    messages = render(replies)
+    try:
+        await line.reply(token, messages)
+        return
+    except LineError as exc:
+        reason = f"reply {exc.status}"
+    chat = chat_of(event)
+    outcome, error = "failed", "no chat to push to"
+    if chat:
+        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{getattr(event, 'webhook_event_id', '') or token}"))
+        outcome, error = await with_retries(lambda: line.push(chat, messages, retry_key=key))
+    log.warning("reply fell back to push", extra={"reason": reason, "outcome": outcome})
+    with services.db.session() as session:
+        audit.record(session=session, actor="system", action="reply_fallback",
+                     details={"reason": reason, "outcome": outcome, "error": (error or "")[:200]})
+
+
+async def run_effect(effect: Effect, services: "Services", line: "LineClient") -> None:
+    """Work a handler asked for after its reply: it may be slow or touch the network."""
+    from bot.outbox import notices
+
+    try:
+        if isinstance(effect, DeliverNotice):
+            await notices.deliver_notice(services.db, line, effect.notice_id, clock=services.clock)
+        elif isinstance(effect, FetchEvidence):
+            data, content_type = await line.content(effect.message_id)
+            with services.db.session() as session:
+                forms.add_evidence(session=session, session_id=effect.session_id, message_id=effect.message_id,
+                                   content_type=content_type, data=data[:10_000_000])
+    except Exception:  # noqa: BLE001 — logged; the user already has their reply
+        log.exception("effect failed", extra={"effect": type(effect).__name__})
+
+
+def _handle(event: Event, services: "Services", inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
+    """Run the router in one transaction; retried on fresh state if another process raced us.
+
+    Across processes, the user's row is locked for the transaction (PostgreSQL) and form
+    sessions carry a version number, so two messages of one user can never both move the same
+    form; the loser simply runs again on the winner's result.
+    """
+    for attempt in range(3):
+        try:
+            return _handle_once(event, services, inbox_id)
+        except (StaleDataError, OperationalError):
+            if attempt == 2:
+                raise
+            log.info("concurrent update, retrying event")
+    return [], []
+
+
+def _handle_once(event: Event, services: "Services", inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
+    said = incoming(event)
+    with services.db.session() as session:
+        if said.event_id and not inbox.claim_event(session=session, webhook_event_id=said.event_id):
+            log.info("duplicate webhook event ignored")
+            if inbox_id is not None:
+                inbox.forget(session=session, inbox_id=inbox_id)
+            return [], []
+        if inbox_id is not None:  # handled in this transaction, or left for recovery if it fails
+            inbox.forget(session=session, inbox_id=inbox_id)
+        if said.user_id:
+            users.lock_user(session=session, line_user_id=said.user_id)
+            if said.kind in ("follow", "unfollow"):
+                users.set_blocked(session=session, line_user_id=said.user_id, blocked=said.kind == "unfollow")
+        if said.kind == "unfollow":
+            return [], []
+        ctx = Ctx(event=said, session=session, services=services)
+        started = time.perf_counter()
+        route = services.router.dispatch(ctx)
+        log.info("event handled", extra={
+            "event": said.kind, "handler": route.name if route else None,
+            "messages": len(ctx.replies), "ms": round((time.perf_counter() - started) * 1000, 1),
+        })
+        return ctx.replies, ctx.effects

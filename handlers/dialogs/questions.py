@@ -1,0 +1,72 @@
+"""How the current question is put: its text, the answer so far, and the buttons under it."""
+from __future__ import annotations
+
+from typing import Any
+
+from db.models import FormSession
+from handlers.replies import Text
+from knowledge.answers import display
+from knowledge.assistant import Choice
+from knowledge.forms import Form, FormItem
+
+__all__ = ["page_key", "question", "say_choice"]
+
+
+def say_choice(label: str, say: str | None = None) -> Choice:
+    """A button that says ``say`` (default: its label) as if typed."""
+    return Choice(label, "say", {"text": say or label})
+
+
+def page_key(fs: FormSession) -> str:
+    """What a «more options» tap sends back, so the same question is shown at another page."""
+    return f"form:{fs.id}"
+
+
+def question(fs: FormSession, form: Form, item: FormItem, answers: dict[str, Any], *, page: int = 0,
+             member_count: int | None = None) -> Text:
+    """Question ``fs.position`` with its number, section, current answer and choices."""
+    section = form.section_of[item.id]
+    lines = [f"第 {fs.position + 1}/{len(form.items)} 題｜{section.title}", _text(item, member_count)]
+    if item.id in answers:
+        lines.append(f"（目前的答案：{display(item, answers[item.id])}；要保留請再回答一次）")
+    if item.type == "multi":
+        chosen = fs.pending.get("multi", [])
+        lines.append("可複選，選完請點「完成」。" + (f"已選：{'、'.join(chosen)}" if chosen else ""))
+    if not item.required:
+        lines.append("（選填，可以回「略過」）")
+    return Text("\n".join(lines), choices(fs, item, member_count), page=page, page_key=page_key(fs))
+
+
+def _text(item: FormItem, member_count: int | None) -> str:
+    text = item.ask
+    if item.code:
+        text = f"{item.code}｜{item.label}\n{text}"
+    if item.type == "count_pair" and member_count is not None:
+        text += f"\n（成員自評統計：已送出的成員中有 {member_count} 家勾選「有」）"
+    return text
+
+
+def choices(fs: FormSession, item: FormItem, member_count: int | None = None) -> tuple[Choice, ...]:
+    """The answer buttons first, then navigation (上一題, 略過, 暫停); the renderer pages them."""
+    options: list[Choice] = []
+    if item.type == "yes_no":
+        options = [say_choice("有"), say_choice("無")]
+    elif item.type in ("single", "multi"):
+        chosen = set(fs.pending.get("multi", [])) if item.type == "multi" else set()
+        options = [say_choice(button) for option, button in zip(item.options, item.buttons) if option not in chosen]
+        if item.type == "multi":
+            options.insert(0, say_choice("完成"))
+    elif item.type == "photos":
+        options = [say_choice("完成")]
+    elif item.type == "count_pair":
+        if member_count is not None:
+            options = [say_choice(f"{member_count} {member_count}")]
+        if member_count != 0:
+            options.append(say_choice("0 0"))
+    nav: list[Choice] = []
+    if fs.position > 0:
+        nav.append(say_choice("上一題"))
+    if not item.required:
+        nav.append(say_choice("略過"))
+    nav.append(say_choice("暫停"))
+    return tuple(options + nav)
