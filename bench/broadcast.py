@@ -12,15 +12,15 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bot.delivery import Deliverer
-from bot.line_client import LineClient
-from bot.notices import create_notice
-from db.calendar_repo import seed_calendar
 from sqlalchemy import insert
 
 from bench.procs import ROOT, Sampler, env_for, migrate, rss_mb
-from bot import reminders
 from bot.dev.line_standin import LineStandin
+from bot.line.client import LineClient
+from bot.outbox import reminders
+from bot.outbox.delivery import Deliverer
+from db import notices
+from db.calendar import seed_calendar
 from bot.dev.threaded import serve_in_thread
 from bot.settings import Settings
 from db.engine import Database
@@ -92,7 +92,8 @@ def _measure(what: str, n: int, latency_ms: int, setup, plan) -> ScaleResult:  #
 def notice(n: int, latency_ms: int) -> ScaleResult:
     return _measure(
         "notice", n, latency_ms, lambda db: _users(db, n),
-        lambda session, _settings: create_notice(session, text="說明會提醒：3/1 14:00 線上說明會", audience="all", actor="bench"),
+        lambda session, _settings: notices.create(session=session, text="說明會提醒：3/1 14:00 線上說明會", audience="all",
+                                                  actor="bench"),
     )
 
 

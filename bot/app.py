@@ -16,7 +16,7 @@ from bot.line.client import LineClient
 from bot.logs import configure_logging
 from bot.services import Services
 from bot.settings import Settings, get_settings
-from bot.webhook import endpoint, inbox
+from bot.webhook import dispatcher, endpoint
 
 __all__ = ["app", "create_app"]
 
@@ -71,7 +71,7 @@ async def _recover_forever(app: FastAPI) -> None:
     """At start-up and every minute: handle events a crashed process acknowledged but never handled."""
     while True:
         try:
-            await inbox.recover(app.state.services, app.state.line)
+            await dispatcher.recover(app.state.services, app.state.line)
         except Exception:  # noqa: BLE001 — logged, retried next minute
             log.exception("inbox recovery failed")
         await asyncio.sleep(60)

@@ -41,3 +41,13 @@ class RateLimiter:
                 return "drop"
             self._warned[user] = now
             return "warn"
+
+    def forget(self, user: str | None = None) -> None:
+        """Forget what one user (or everyone) sent: a user whose data was erased, or a test."""
+        with self._lock:
+            if user is None:
+                self._seen.clear()
+                self._warned.clear()
+            else:
+                self._seen.pop(user, None)
+                self._warned.pop(user, None)

@@ -1,4 +1,11 @@
-"""Deciding what to say: routing LINE events to the FAQ, lookups, dialogs and commands.
+"""Deciding what to say: LINE-free handlers that read an event and return replies and effects.
 
-``registry.build_router`` is the one place where every handler is registered, in order.
+* ``registry.py`` — every handler, registered in order in one place; ``router.py`` — first
+  match wins; ``filters.py`` — composable predicates (``TEXT & ~IN_GROUP``).
+* ``events.py`` — the event as plain data; ``context.py`` — what a handler gets; ``replies.py``
+  — what it says (reply models); ``effects.py`` — what should happen after the reply.
+* One module per intent: ``faq.py`` (questions, taps on answers), ``greeting.py``,
+  ``countdown.py``, ``subscriptions.py``, ``kpis.py``, ``privacy.py``; ``dialogs/`` — forms by chat.
+
+Handlers import ``db/`` and ``knowledge/``, never ``bot/``.
 """

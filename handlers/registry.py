@@ -1,7 +1,8 @@
 """The one place where handlers are registered, in the order they are tried."""
 from __future__ import annotations
 
-from handlers import countdown, dialogs, faq, greeting, kpis, privacy, subscriptions
+from handlers import countdown, faq, greeting, kpis, privacy, subscriptions
+from handlers.dialogs import chat as dialogs
 from handlers.filters import (
     ADDRESSED,
     FOLLOW,

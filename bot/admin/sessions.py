@@ -1,19 +1,20 @@
 """Staff console sessions: a signed, expiring cookie carrying the staff name and a CSRF token.
 
-Signed with HMAC-SHA256 under a key derived from ``ADMIN_TOKEN`` (changing the token logs
-everyone out). Passwords of staff accounts are stored as scrypt hashes.
+Signed and timed with itsdangerous under a key derived from ``ADMIN_TOKEN`` (changing the token
+logs everyone out). Passwords of staff accounts are stored as scrypt hashes.
 """
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
-import json
 import secrets
 import time
 from dataclasses import dataclass
+from typing import Any
 
-__all__ = ["COOKIE", "StaffSession", "hash_password", "issue", "read", "verify_password"]
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+
+__all__ = ["COOKIE", "LIFETIME_SECONDS", "StaffSession", "hash_password", "issue", "read", "verify_password"]
 
 COOKIE = "staff_session"
 LIFETIME_SECONDS = 8 * 3600
@@ -23,37 +24,39 @@ LIFETIME_SECONDS = 8 * 3600
 class StaffSession:
     name: str
     csrf: str
-    expires: float
 
 
-def _key(secret: str) -> bytes:
-    return hashlib.sha256(b"staff-session:" + secret.encode()).digest()
+class _SignedAt(TimestampSigner):
+    """A signer whose clock can be set: sessions issued "in the past" for expiry tests."""
+
+    def __init__(self, *args: Any, at: float | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.at = at
+
+    def get_timestamp(self) -> int:
+        return int(self.at) if self.at is not None else super().get_timestamp()
+
+
+def _serializer(secret: str, *, at: float | None = None) -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(secret, salt="staff-session", signer=_SignedAt, signer_kwargs={"at": at})
 
 
 def issue(name: str, secret: str, *, now: float | None = None) -> tuple[str, StaffSession]:
-    now = time.time() if now is None else now
-    session = StaffSession(name=name, csrf=secrets.token_urlsafe(24), expires=now + LIFETIME_SECONDS)
-    body = base64.urlsafe_b64encode(json.dumps(session.__dict__).encode()).decode()
-    signature = hmac.new(_key(secret), body.encode(), hashlib.sha256).hexdigest()
-    return f"{body}.{signature}", session
+    session = StaffSession(name=name, csrf=secrets.token_urlsafe(24))
+    cookie = _serializer(secret, at=now).dumps({"name": session.name, "csrf": session.csrf})
+    return cookie, session
 
 
 def read(cookie: str | None, secret: str, *, now: float | None = None) -> StaffSession | None:
     """The session if the cookie is ours, untampered and unexpired; otherwise None."""
-    if not cookie or "." not in cookie or not secret:
+    if not cookie or not secret:
         return None
-    body, signature = cookie.rsplit(".", 1)
-    expected = hmac.new(_key(secret), body.encode(), hashlib.sha256).hexdigest()
-    if not hmac.compare_digest(signature, expected):
-        return None
+    serializer = _serializer(secret, at=now if now is not None else time.time())
     try:
-        data = json.loads(base64.urlsafe_b64decode(body.encode()))
-        session = StaffSession(name=str(data["name"]), csrf=str(data["csrf"]), expires=float(data["expires"]))
-    except (ValueError, KeyError, TypeError):
+        data = serializer.loads(cookie, max_age=LIFETIME_SECONDS)
+        return StaffSession(name=str(data["name"]), csrf=str(data["csrf"]))
+    except (BadSignature, KeyError, TypeError, ValueError):
         return None
-    if session.expires < (time.time() if now is None else now):
-        return None
-    return session
 
 
 def hash_password(password: str) -> str:

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from bot.line.client import LineClient
     from bot.services import Services
 
-__all__ = ["process_event", "process_events", "process_stored", "run_effect", "to_events"]
+__all__ = ["process_event", "process_events", "process_stored", "recover", "run_effect", "to_events"]
 
 log = logging.getLogger(__name__)
 
@@ -51,6 +51,15 @@ def to_events(raws: list[Any]) -> list[Event]:
             kind = raw.get("type") if isinstance(raw, dict) else type(raw).__name__
             log.info("ignoring unsupported webhook event", extra={"event_type": str(kind)[:40]})
     return events
+
+
+async def recover(services: "Services", line: "LineClient") -> int:
+    """Handle events that were acknowledged but never handled (the process died in between)."""
+    stored = await anyio.to_thread.run_sync(kept.orphans, services)
+    if stored:
+        log.warning("handling events left over from a crash", extra={"count": len(stored)})
+        await process_stored(stored, services, line)
+    return len(stored)
 
 
 async def process_stored(stored: list[tuple[int, Any]], services: "Services", line: "LineClient") -> None:

@@ -2,21 +2,15 @@
 a crashed process acknowledged but never handled."""
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
-
-import anyio
 
 from db import inbox
 
 if TYPE_CHECKING:
-    from bot.line.client import LineClient
     from bot.services import Services
 
-__all__ = ["ORPHAN_AFTER", "forget", "recover", "store"]
-
-log = logging.getLogger(__name__)
+__all__ = ["ORPHAN_AFTER", "forget", "orphans", "store"]
 
 ORPHAN_AFTER = 30.0  # seconds: an inbox row this old belongs to a process that died
 
@@ -31,17 +25,8 @@ def forget(services: "Services", inbox_id: int) -> None:
         inbox.forget(session=session, inbox_id=inbox_id)
 
 
-async def recover(services: "Services", line: "LineClient") -> int:
-    """Handle events that were acknowledged but never handled (the process died in between)."""
-    from bot.webhook.dispatcher import process_stored
-
-    def load() -> list[tuple[int, Any]]:
-        cutoff = services.clock.now() - timedelta(seconds=ORPHAN_AFTER)
-        with services.db.session() as session:
-            return inbox.older_than(session=session, cutoff=cutoff)
-
-    stored = await anyio.to_thread.run_sync(load)
-    if stored:
-        log.warning("handling events left over from a crash", extra={"count": len(stored)})
-        await process_stored(stored, services, line)
-    return len(stored)
+def orphans(services: "Services") -> list[tuple[int, Any]]:
+    """Events acknowledged over :data:`ORPHAN_AFTER` seconds ago and never handled."""
+    cutoff = services.clock.now() - timedelta(seconds=ORPHAN_AFTER)
+    with services.db.session() as session:
+        return inbox.older_than(session=session, cutoff=cutoff)

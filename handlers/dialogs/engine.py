@@ -11,13 +11,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
 
 from sqlalchemy.orm import Session
 
 from db import clusters, forms, users
 from db.models import FormSession, utcnow
 from handlers.dialogs import hooks
+from handlers.dialogs.lifecycle import CONSENT, Lifecycle
 from handlers.dialogs.machine import Command, read_command, transition
 from handlers.dialogs.questions import choices, question, say_choice
 from handlers.effects import Effect, FetchEvidence
@@ -30,11 +30,10 @@ from knowledge.labels import fold, month_key
 __all__ = ["Engine"]
 
 _QUESTION_HINT = re.compile(r"[?？]$|嗎$|呢$|什麼|幾[天號家點月]|哪[天裡個一些]|多少|怎麼|如何|是否|可不可以|能不能")
-_CONSENT = (say_choice("同意"), say_choice("不同意"), say_choice("看全文"))
 
 
 @dataclass
-class Engine:
+class Engine(Lifecycle):
     session: Session
     user_id: str
     forms: dict[str, Form]
@@ -113,7 +112,7 @@ class Engine:
             return self.current(fs)
         consent = self.consents[form.consent]
         return self.say(f"開始填寫「{form.title}」，共 {len(form.items)} 題，可以分好幾次填完，每題答完就會存檔。\n\n"
-                        f"填寫前請先看「{consent.title}」重點：\n{consent.short}\n\n請問您同意嗎？", _CONSENT)
+                        f"填寫前請先看「{consent.title}」重點：\n{consent.short}\n\n請問您同意嗎？", CONSENT)
 
     def reopen(self, form_id: str) -> list[Reply]:
         fs = forms.latest_session(session=self.session, line_user_id=self.user_id, form_id=form_id, statuses=("submitted",))
@@ -148,25 +147,6 @@ class Engine:
         self.effects.append(FetchEvidence(fs.id, message_id))
         return self.say(f"已收到第 {len(photos)} 張照片 📷 還有的話繼續傳，傳完請點「完成」。",
                         (say_choice("完成"), say_choice("暫停")))
-
-    # -- consent ---------------------------------------------------------------------------------
-
-    def agree(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        fs.consent_at, fs.status = utcnow(), "active"
-        self.say("謝謝您！我們開始吧。隨時可以說「上一題」「略過」「暫停」「進度」或「修改 題號」。")
-        return self.current(fs)
-
-    def show_consent(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        consent = self.consents[self.forms[fs.form_id].consent or ""]
-        return self.say(f"{consent.title}（全文）\n\n{consent.full}\n\n全文網址：{consent.url}", _CONSENT[:2])
-
-    def decline(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        self.session.delete(fs)
-        return self.say("沒問題，沒有同意就不會記錄任何資料。之後想填寫，隨時再跟我說一聲就好 🙂")
-
-    def ask_consent_again(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        self.faq(text)
-        return self.say("請先點「同意」或「不同意」，才能開始填寫喔。", _CONSENT)
 
     # -- answering -------------------------------------------------------------------------------
 
@@ -266,40 +246,6 @@ class Engine:
         self.say(f"「{form.title}」已填 {done}/{len(form.items)} 題，目前在第 {fs.position + 1} 題（{section}）。")
         return self.current(fs)
 
-    # -- pausing and cancelling ----------------------------------------------------------------
-
-    def pause(self, fs: FormSession, command: Command, *, text: str = "", quiet: bool = False) -> list[Reply]:
-        form = self.form_of(fs)
-        if fs.status == "consent":
-            self.session.delete(fs)
-            return self.replies if quiet else self.say("好的，先不填。之後想填隨時跟我說。")
-        fs.status = "paused"
-        if quiet:
-            return self.replies
-        done = len(forms.answers_of(session=self.session, session_id=fs.id))
-        return self.say(f"已幫您暫存「{form.title}」（已填 {done}/{len(form.items)} 題）。\n"
-                        f"想接著填時，輸入「繼續」或「{form.short}」就會回到第 {fs.position + 1} 題。", (say_choice("繼續"),))
-
-    def ask_cancel(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        fs.pending = {**fs.pending, "before_cancel": fs.status}
-        fs.status = "confirm_cancel"
-        return self.say("確定要取消嗎？已填的答案會一併刪除。", (say_choice("確定取消"), say_choice("繼續填寫")))
-
-    def cancel(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        form = self.form_of(fs)
-        forms.delete_answers(session=self.session, session_id=fs.id)
-        fs.status, fs.pending = "cancelled", {}
-        return self.say(f"已取消「{form.title}」，填過的答案都已刪除。需要時再跟我說「{form.short}」重新開始。")
-
-    def keep_going(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        """Not cancelled after all: back where the user was, and what they typed still counts."""
-        pending = dict(fs.pending)
-        fs.status = pending.pop("before_cancel", "active")
-        fs.pending = pending
-        if command.name == "resume":
-            return self.current(fs)
-        return self.handle_text(fs, text)
-
     # -- review and submit ---------------------------------------------------------------------
 
     def summary(self, fs: FormSession, command: Command | None = None, *, text: str = "") -> list[Reply]:
@@ -354,5 +300,3 @@ class Engine:
     def page(self, fs: FormSession, page: int) -> list[Reply]:
         return self.current(fs, page=page)
 
-    def extra(self) -> dict[str, Any]:  # pragma: no cover — kept for symmetry with hooks
-        return {}

@@ -61,7 +61,8 @@ def read_command(text: str, status: str) -> Command:
     if edit:
         return Command("edit", int(edit.group(1)))
     # Consent words only mean consent while consent is asked: «好» may well answer a question.
-    allowed = {"agree", "decline", "full_text"} if status == "consent" else set(_WORDS) - {"agree", "decline", "full_text"}
+    consent = {"agree", "decline", "full_text"}
+    allowed = consent | {"cancel", "pause"} if status == "consent" else set(_WORDS) - consent
     for name in _WORDS:
         if name in allowed and _COMPILED[name].fullmatch(folded):
             return Command(name)

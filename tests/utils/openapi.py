@@ -1,80 +1,65 @@
-"""Validate what the assistant sends against LINE's official OpenAPI spec.
+"""Validate what the assistant sends against LINE's official OpenAPI spec (``../shared/line-openapi``).
 
-A compact validator for the OpenAPI subset the Messaging API spec uses: $ref, allOf,
-discriminator mappings (so a ``text`` message is checked against TextMessage), types, required,
-enums, lengths and item counts. Unknown discriminator values are errors, as LINE rejects them.
+Validation is done by ``openapi-schema-validator`` (jsonschema for OpenAPI 3.0). The one thing it
+does not do is follow OpenAPI's ``discriminator`` mappings, which the Messaging API uses for
+every message and action type («a ``text`` message is a TextMessage»). :func:`_dispatching`
+rewrites each discriminator into plain JSON Schema («type is not ``text``, or TextMessage holds»,
+and an ``enum`` of the known types, since LINE rejects unknown ones) before the library sees it.
 """
 from __future__ import annotations
 
-import re
+import copy
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import yaml
+from openapi_schema_validator import OAS30Validator
+
+__all__ = ["available", "errors"]
 
 SPEC = Path(__file__).resolve().parents[3] / "shared" / "line-openapi" / "messaging-api.yml"
-
-_TYPES = {"object": dict, "array": list, "string": str, "boolean": bool, "integer": int, "number": (int, float)}
-
-
-@lru_cache(maxsize=1)
-def _schemas() -> dict[str, Any]:
-    return yaml.safe_load(SPEC.read_text(encoding="utf-8"))["components"]["schemas"]
+_PREFIX = "#/components/schemas/"
 
 
 def available() -> bool:
     return SPEC.exists()
 
 
-def _resolve(ref: str) -> dict[str, Any]:
-    return _schemas()[ref.rsplit("/", 1)[-1]]
-
-
-def errors(instance: Any, schema: dict[str, Any] | str, path: str = "$", *, skip_discriminator: bool = False) -> list[str]:
-    if isinstance(schema, str):
-        schema = _schemas()[schema]
-    if "$ref" in schema:
-        return errors(instance, _resolve(schema["$ref"]), path, skip_discriminator=skip_discriminator)
-    out: list[str] = []
-    for part in schema.get("allOf", []):
-        # The base schema of an allOf carries the discriminator; don't recurse into it again.
-        out += errors(instance, part, path, skip_discriminator=True)
-    expected = schema.get("type")
-    if expected and expected in _TYPES:
-        ok = isinstance(instance, _TYPES[expected]) and not (expected in ("integer", "number") and isinstance(instance, bool))
-        if not ok:
-            return out + [f"{path}: expected {expected}, got {type(instance).__name__}"]
-    if "enum" in schema and instance not in schema["enum"]:
-        out.append(f"{path}: {instance!r} not in {schema['enum']}")
-    if isinstance(instance, str):
-        if "maxLength" in schema and len(instance) > schema["maxLength"]:
-            out.append(f"{path}: longer than {schema['maxLength']}")
-        if "minLength" in schema and len(instance) < schema["minLength"]:
-            out.append(f"{path}: shorter than {schema['minLength']}")
-        if "pattern" in schema and not re.search(schema["pattern"], instance):
-            out.append(f"{path}: does not match {schema['pattern']}")
-    if isinstance(instance, list):
-        if "maxItems" in schema and len(instance) > schema["maxItems"]:
-            out.append(f"{path}: more than {schema['maxItems']} items")
-        if "minItems" in schema and len(instance) < schema["minItems"]:
-            out.append(f"{path}: fewer than {schema['minItems']} items")
-        if "items" in schema:
-            for i, item in enumerate(instance):
-                out += errors(item, schema["items"], f"{path}[{i}]")
-    if isinstance(instance, dict):
-        for name in schema.get("required", []):
-            if name not in instance:
-                out.append(f"{path}: missing {name}")
-        for name, sub in (schema.get("properties") or {}).items():
-            if name in instance and instance[name] is not None:
-                out += errors(instance[name], sub, f"{path}.{name}")
+def _dispatching(schemas: dict[str, Any]) -> dict[str, Any]:
+    """The schemas with every discriminator turned into if/then dispatch on its property."""
+    out = copy.deepcopy(schemas)
+    for name, schema in schemas.items():
         disc = schema.get("discriminator")
-        if disc and not skip_discriminator:
-            value = instance.get(disc["propertyName"])
-            target = disc.get("mapping", {}).get(value)
-            if target is None:
-                out.append(f"{path}: unknown {disc['propertyName']} {value!r}")
-            else:
-                out += errors(instance, _resolve(target), path, skip_discriminator=True)
+        if not disc or "mapping" not in disc:
+            continue
+        base = f"{name}__base"
+        out[base] = {k: v for k, v in copy.deepcopy(schema).items() if k != "discriminator"}
+        prop = disc["propertyName"]
+        rules: list[dict[str, Any]] = [{"$ref": _PREFIX + base},
+                                       {"properties": {prop: {"enum": sorted(disc["mapping"])}}, "required": [prop]}]
+        for value, target in disc["mapping"].items():
+            # «type is not this value, or the subtype's schema holds» (OpenAPI 3.0 is draft 4: no if/then).
+            rules.append({"anyOf": [{"properties": {prop: {"not": {"enum": [value]}}}}, {"$ref": target}]})
+            subtype = out[target.rsplit("/", 1)[-1]]
+            for part in subtype.get("allOf", []):
+                if part.get("$ref") == _PREFIX + name:
+                    part["$ref"] = _PREFIX + base  # the subtype extends the base, not the dispatcher
+        out[name] = {"allOf": rules}
     return out
+
+
+@lru_cache(maxsize=1)
+def _components() -> dict[str, Any]:
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    return {"schemas": _dispatching(spec["components"]["schemas"])}
+
+
+@lru_cache(maxsize=32)
+def _validator(name: str) -> OAS30Validator:
+    return OAS30Validator({"$ref": _PREFIX + name, "components": _components()})
+
+
+def errors(instance: Any, schema: str) -> list[str]:
+    """Every way ``instance`` breaks schema ``schema`` of the Messaging API (empty when valid)."""
+    return [f"{'/'.join(map(str, e.absolute_path)) or '$'}: {e.message}" for e in _validator(schema).iter_errors(instance)]
