@@ -221,8 +221,9 @@ class Assistant:
                 continue  # «謝謝！那B類呢？»: the thanks needs no answer of its own
             answer = self.answer(question, ctx, lang=lang)
             ctx = self._next_context(ctx, answer)
-            if answer.entry_id and any(a.entry_id == answer.entry_id for a in answers):
-                continue  # two halves of one question («截止是哪天？幾點前？»)
+            if answer.entry_id and any(a.entry_id == answer.entry_id and a.resolved_query == answer.resolved_query
+                                       or a.entry_id == answer.entry_id and a.kind == "faq" for a in answers):
+                continue  # two halves of one question («截止是哪天？幾點前？»); two towns are two answers
             answers.append(answer)
         useful = [a for a in answers if a.kind != "fallback"]
         if not useful:
@@ -423,6 +424,10 @@ class Assistant:
     def _search(self, text: str, lang: Lang, override: dict[str, str] | None = None) -> Result:
         """Search the question's language; a mixed question («B類 cluster 要幾家 members») is
         searched on both sides and the surer result wins."""
+        result = self._search_side(text, lang, override)
+        return result
+
+    def _search_side(self, text: str, lang: Lang, override: dict[str, str] | None = None) -> Result:
         result = self.retriever_for(lang).search(text, override=override)
         if not _MIXED.search(text) or not re.search(r"[\u3400-\u9fff]{2}", text):
             return result
@@ -506,13 +511,13 @@ class Assistant:
         inherited.update(facets)
         if facet_only:
             # Only the class or program changed: ask the previous question again with it.
-            if lang == "en":
-                earlier = previous.en.title if previous.en else previous.title
+            if context.last_query and language_of(context.last_query) == lang:
+                earlier = context.last_query
             else:
-                earlier = context.last_query if context.last_query and language_of(context.last_query) == "zh" else previous.title
+                earlier = previous.en.title if lang == "en" and previous.en else previous.title
             if "class" not in inherited:
                 earlier = _CLASS_WORDS.sub("", earlier)
-            query = f"{_FOLLOW_UP.sub('', text) if lang == 'zh' else text} {earlier}"
+            query = earlier
         else:
             # The new words carry the topic; the previous answer only lends its class/program.
             query = text

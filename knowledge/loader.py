@@ -143,6 +143,7 @@ class Scope(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     other_programs: tuple[str, ...]
     unknowable: dict[str, tuple[str, ...]]
+    unknowable_patterns: dict[str, tuple[str, ...]] = {}
 
 
 class KnowledgeBase(BaseModel):

@@ -346,6 +346,8 @@ class Retriever:
         """Rank entries for ``text``; ``override`` fixes facets (a follow-up's class or program)."""
         norm = self.analyzer.normalize(text)
         facets = self.analyzer.facets(norm)
+        if "class" in facets and "program" not in facets:
+            facets["program"] = "digital_cluster"  # only the cluster program has classes A and B
         facets.update(override or {})
         if not norm:
             return Result("fallback", (), norm, facets)

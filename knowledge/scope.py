@@ -47,6 +47,13 @@ def _fold(text: str) -> str:
     return to_traditional(fold(text).lower()).replace("台", "臺")
 
 
+_ABOUT_A_YEAR = re.compile(
+    r"幾月|幾號|幾日|哪天|哪一天|哪時|什麼時候|何時|時間|日期|截止|收件|開始|時程|期程|還有|有沒有|會不會|會有|是否有|"
+    r"舉辦|開辦|繼續|幾家|多少家|幾個|多少個|幾件|入選|錄取|通過|名單|規定|須知|"
+    r"\b(when|date|deadline|schedule|open|opens|start|starts|will there|is there|are there|how many|selected|rules?)\b"
+)
+
+
 def _alternation(folded: list[str], originals: list[str]) -> tuple[re.Pattern[str], dict[str, str]] | None:
     """One pattern matching any of the folded names as a whole word, and folded → original."""
     if not folded:
@@ -106,6 +113,8 @@ class ScopeGuard:
         # One alternation each, folded once: a question costs one scan, not one per name.
         self._others_re = _alternation([_fold(n) for n in self._others], self._others)
         self._unknowable_re = _alternation([_fold(w) for w in self._unknowable], self._unknowable)
+        patterns = [p for lang in (scope.unknowable_patterns.values() if scope else ()) for p in lang]
+        self._statistics = re.compile("|".join(f"(?:{p})" for p in patterns)) if patterns else None
 
     def known_years(self, program: str | None) -> set[int]:
         if program in self._years:
@@ -132,11 +141,15 @@ class ScopeGuard:
         unknowable = self._unknowable_re[0].search(folded) if self._unknowable_re else None
         if unknowable:
             return NearMiss("unknowable", self._unknowable_re[1][unknowable.group(1)])
+        if self._statistics is not None and (found := self._statistics.search(folded)):
+            return NearMiss("unknowable", found.group(0))
         asked = years_in(text, today)
         if asked:
             known = self.known_years(program)
             unknown = sorted(y for y in asked if y not in known)
-            if unknown:
+            # A relative year («今年才想組群聚», «去年沒參加過») often tells the owner's story; it
+            # asks about another year only when the question is about when, whether, or how many.
+            if unknown and (not self.relative_only(text) or _ABOUT_A_YEAR.search(folded)):
                 rules = self._rules.get(program or "") or {y for ys in self._rules.values() for y in ys}
                 return NearMiss("year", str(unknown[0]), tuple(sorted(rules)))
         return None

@@ -68,7 +68,7 @@ class SocialTurns:
     def cue(self, text: str) -> SocialMatch | None:
         """The social intent of a short message that holds a social phrase among other words."""
         folded = fold_social(text)
-        if len(folded) > 40:
+        if len(folded) > 60:
             return None
         found = [name for name, pattern in self._one.items() if pattern.search(folded)]
         for name in PRIORITY:

@@ -17,6 +17,12 @@ _COMMA_FOLLOW_UP = re.compile(r"[，,、]\s*(?=(?:那麼?|那如果|至於|還�
 _AND_QUESTION = re.compile(r",?\s+(?=and\s+(?:what|where|when|how|who|which|whether|is|are|can|could|do|does|did|should|must|will)\b)",
                            re.IGNORECASE)
 _CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+#: What makes a piece a question of its own: a question mark, a question word, a follow-up opener.
+_ASKS = re.compile(
+    r"[？?]|嗎|呢|幾|多少|什麼|甚麼|啥|哪|怎|如何|為何|為什麼|是否|能否|可否|可不可以|能不能|要不要|有沒有|會不會|是不是|"
+    r"那麼?|至於|還有|另外|"
+    r"(?i:\b(?:what|when|where|which|who|whom|whose|why|how|is|are|can|could|do|does|did|should|must|will|would|may|any)\b)"
+)
 
 
 def split_questions(text: str) -> list[str]:
@@ -26,5 +32,11 @@ def split_questions(text: str) -> list[str]:
         for clause in _COMMA_FOLLOW_UP.split(sentence):
             parts = _AND_QUESTION.split(clause) if clause.rstrip().endswith("?") or "?" not in text else [clause]
             pieces.extend(parts if all(len(p.split()) >= 3 for p in parts) else [clause])
-    questions = [p.strip() for p in pieces if len(_CONTENT.findall(p)) >= 2]
+    questions: list[str] = []
+    for piece in (p.strip() for p in pieces if len(_CONTENT.findall(p)) >= 2):
+        if questions and not _ASKS.search(piece):
+            questions[-1] = f"{questions[-1]} {piece}"  # «…close? date and time please»: one question
+        else:
+            questions.append(piece)
     return questions or ([text.strip()] if text.strip() else [])
+
