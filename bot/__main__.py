@@ -1,4 +1,4 @@
-"""Command line: ``python -m bot serve | ask | unanswered``.
+"""Command line: ``python -m bot serve | ask | unanswered | richmenu | staff-add | migrate``.
 
 * ``serve`` — run the assistant locally: dev mode, SQLite, a built-in LINE API stand-in and the
   chat page at http://127.0.0.1:8000/dev/chat (no LINE channel needed). ``--production`` runs
@@ -6,6 +6,7 @@
 * ``ask "問題"`` — answer one question as JSON; without a question, one JSON line per stdin line.
   Needs no network and no LINE credentials. ``--chat`` carries follow-up context across lines.
 * ``unanswered`` — the questions that fell to the fallback or were marked unhelpful.
+* ``richmenu`` — draw the six-button menu and make it the channel's default (replaces the old one).
 """
 from __future__ import annotations
 
@@ -126,6 +127,42 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_richmenu(args: argparse.Namespace) -> int:
+    """Draw the rich menu and install it on the channel (replacing the old one), or only save the image."""
+    import asyncio
+
+    from bot.line import richmenu
+
+    if args.out:
+        with open(args.out, "wb") as out:
+            out.write(richmenu.draw())
+        print(f"rich menu image written to {args.out} ({richmenu.WIDTH}×{richmenu.HEIGHT})")
+        return 0
+    from bot.line.client import LineClient, LineError
+    from bot.settings import get_settings
+
+    settings = get_settings()
+    if not settings.line_channel_access_token.strip():
+        print("error: set LINE_CHANNEL_ACCESS_TOKEN (the channel's long-lived token) to install the rich menu; "
+              "in dev mode `python -m bot serve` installs it into the built-in stand-in by itself.", file=sys.stderr)
+        return 2
+
+    async def install() -> str:
+        line = LineClient(settings)
+        try:
+            return await richmenu.install(line)
+        finally:
+            await line.close()
+
+    try:
+        menu_id = asyncio.run(install())
+    except (LineError, richmenu.RichMenuError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    print(f"rich menu {menu_id} installed as the default for every user")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """``alembic upgrade head`` with the app's settings."""
     from bot.settings import get_settings
@@ -157,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     staff.add_argument("username")
     staff.add_argument("--password", help="(prompted when omitted)")
     staff.set_defaults(func=cmd_staff_add)
+    menu = sub.add_parser("richmenu", help="install the rich menu on the LINE channel (idempotent)")
+    menu.add_argument("--out", help="only write the menu image to this PNG file")
+    menu.set_defaults(func=cmd_richmenu)
     migrate = sub.add_parser("migrate", help="bring the database schema up to date (alembic upgrade head)")
     migrate.set_defaults(func=cmd_migrate)
     args = parser.parse_args(argv)

@@ -44,10 +44,13 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         log.info("assistant started", extra={"dev_mode": settings.dev_mode})
         recovery = asyncio.create_task(_recover_forever(app))
+        menu = asyncio.create_task(_dev_rich_menu(app)) if settings.dev_mode else None
         try:
             yield
         finally:
             recovery.cancel()
+            if menu is not None:
+                menu.cancel()
             await app.state.line.close()
 
     app = FastAPI(title="SME program assistant", lifespan=lifespan, docs_url=None, redoc_url=None)
@@ -67,12 +70,27 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     return app
 
 
+async def _dev_rich_menu(app: FastAPI) -> None:
+    """Dev mode: install the rich menu into the built-in stand-in, as `python -m bot richmenu` does on
+    a real channel, once the server accepts requests (the stand-in is served by this process)."""
+    from bot.line import richmenu
+
+    for _ in range(20):
+        await asyncio.sleep(0.5)
+        try:
+            await richmenu.install(app.state.line)
+            return
+        except Exception as exc:  # the server is still starting, or no CJK font: the chat works without it
+            error = exc
+    log.warning("dev rich menu not installed", extra={"error": type(error).__name__})
+
+
 async def _recover_forever(app: FastAPI) -> None:
     """At start-up and every minute: handle events a crashed process acknowledged but never handled."""
     while True:
         try:
             await dispatcher.recover(app.state.services, app.state.line)
-        except Exception:  # noqa: BLE001 — logged, retried next minute
+        except Exception:
             log.exception("inbox recovery failed")
         await asyncio.sleep(60)
 

@@ -45,7 +45,7 @@ class Services:
         return frozenset(self.settings.staff_ids)
 
     @classmethod
-    def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None, clock: Clock | None = None) -> "Services":
+    def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None, clock: Clock | None = None) -> Services:
         db = Database(settings.database_url)
         db.ready(dev_mode=settings.dev_mode)
         _seed_calendar(db)

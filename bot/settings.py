@@ -14,7 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from db.engine import DEFAULT_URL
 from knowledge.errors import AssistantError
 
-__all__ = ["ConfigError", "Settings", "get_settings", "DEV_SECRET", "DEV_TOKEN"]
+__all__ = ["DEV_SECRET", "DEV_TOKEN", "ConfigError", "Settings", "get_settings"]
 
 ROOT = Path(__file__).resolve().parent.parent
 DEV_SECRET = "dev-channel-secret"
@@ -53,7 +53,7 @@ class Settings(BaseSettings):
         return value.rstrip("/")
 
     @model_validator(mode="after")
-    def _dev_defaults(self) -> "Settings":
+    def _dev_defaults(self) -> Settings:
         if not self.line_data_api_base_url:
             official = self.line_api_base_url == "https://api.line.me"
             self.line_data_api_base_url = "https://api-data.line.me" if official else self.line_api_base_url

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session
 
 from db.models import AuditLog
 
-__all__ = ["record", "recent"]
+__all__ = ["recent", "record"]
 
 
 def record(*, session: Session, actor: str, action: str, details: dict[str, Any] | None = None) -> None:

@@ -10,8 +10,17 @@ from sqlalchemy.orm import Session
 from db.models import Cluster, ClusterKpi, User
 
 __all__ = [
-    "add_kpi", "all_clusters", "cluster_by_code", "create_cluster", "get_cluster", "join", "kpi_snapshot", "kpis_of",
-    "led_by", "leader_ids", "member_ids",
+    "add_kpi",
+    "all_clusters",
+    "cluster_by_code",
+    "create_cluster",
+    "get_cluster",
+    "join",
+    "kpi_snapshot",
+    "kpis_of",
+    "leader_ids",
+    "led_by",
+    "member_ids",
 ]
 
 #: Join codes avoid look-alike characters (0/O, 1/I/L) so they survive being read aloud.

@@ -18,6 +18,7 @@ __all__ = [
     "delete_answers",
     "evidence_count",
     "get_session",
+    "item_values",
     "latest_session",
     "link_member_sessions",
     "live_session",
@@ -25,11 +26,12 @@ __all__ = [
     "save_answer",
     "sessions_of_user",
     "start_session",
+    "submissions",
     "submitted_sessions",
 ]
 
 #: Statuses in which a user's next message belongs to the form (see handlers/dialogs/machine.py).
-OPEN = ("consent", "active", "editing", "confirm_cancel", "review")
+OPEN = ("consent", "active", "editing", "details", "confirm", "confirm_cancel", "review")
 
 
 def live_session(*, session: Session, line_user_id: str) -> FormSession | None:
@@ -88,6 +90,36 @@ def submitted_sessions(*, session: Session, form_id: str, cluster_id: int | None
     if cluster_id is not None:
         stmt = stmt.where(FormSession.cluster_id == cluster_id)
     return list(session.scalars(stmt.order_by(FormSession.submitted_at)))
+
+
+def submissions(*, session: Session, form_id: str | None = None, cluster_id: int | None = None,
+                line_user_ids: set[str] | None = None, limit: int = 1000) -> list[FormSession]:
+    """Submitted forms for the console, newest first, filtered by form, cluster or users."""
+    stmt = select(FormSession).where(FormSession.status == "submitted")
+    if form_id:
+        stmt = stmt.where(FormSession.form_id == form_id)
+    if cluster_id is not None:
+        stmt = stmt.where(FormSession.cluster_id == cluster_id)
+    if line_user_ids is not None:
+        stmt = stmt.where(FormSession.line_user_id.in_(line_user_ids or {""}))
+    return list(session.scalars(stmt.order_by(FormSession.submitted_at.desc(), FormSession.id.desc()).limit(limit)))
+
+
+def item_values(*, session: Session, item_id: str, form_id: str | None = None,
+                line_user_ids: set[str] | None = None) -> list[tuple[str, Any, Any]]:
+    """(user, value, submitted at) of one item across submitted forms, oldest first.
+
+    What the console needs to put a name on a user (``company_name``) or group firms by
+    alliance (``alliance_name``) without loading whole forms.
+    """
+    stmt = (select(FormSession.line_user_id, FormAnswer.value, FormSession.submitted_at)
+            .join(FormAnswer, FormAnswer.session_id == FormSession.id)
+            .where(FormSession.status == "submitted", FormAnswer.item_id == item_id))
+    if form_id:
+        stmt = stmt.where(FormSession.form_id == form_id)
+    if line_user_ids is not None:
+        stmt = stmt.where(FormSession.line_user_id.in_(line_user_ids or {""}))
+    return [(user, value, at) for user, value, at in session.execute(stmt.order_by(FormSession.submitted_at))]
 
 
 def checkins(*, session: Session, form_id: str, line_user_id: str, cluster_id: int | None, year: int) -> list[FormSession]:

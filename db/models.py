@@ -1,7 +1,7 @@
 """Tables. Times are stored as timezone-aware UTC; they are shown in Asia/Taipei."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from sqlalchemy import (
     JSON,
@@ -19,13 +19,29 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 __all__ = [
-    "AuditLog", "Base", "Evidence", "InboxEvent", "StaffAccount", "Cluster", "ClusterKpi", "Delivery", "Feedback", "FormAnswer", "FormSession", "Milestone",
-    "Notice", "ProcessedEvent", "Subscription", "UnansweredQuestion", "User", "utcnow",
+    "AuditLog",
+    "Base",
+    "Cluster",
+    "ClusterKpi",
+    "Delivery",
+    "Evidence",
+    "Feedback",
+    "FormAnswer",
+    "FormSession",
+    "InboxEvent",
+    "Milestone",
+    "Notice",
+    "ProcessedEvent",
+    "StaffAccount",
+    "Subscription",
+    "UnansweredQuestion",
+    "User",
+    "utcnow",
 ]
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class UTCDateTime(TypeDecorator[datetime]):
@@ -38,13 +54,13 @@ class UTCDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value, dialect):  # type: ignore[no-untyped-def]
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -127,7 +143,7 @@ class FormSession(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     line_user_id: Mapped[str] = mapped_column(String(64), index=True)
     form_id: Mapped[str] = mapped_column(String(40))
-    status: Mapped[str] = mapped_column(String(12), default="consent")  # consent|active|paused|review|submitted|cancelled
+    status: Mapped[str] = mapped_column(String(20), default="consent")  # handlers/dialogs/machine.py STATUSES
     position: Mapped[int] = mapped_column(Integer, default=0)
     pending: Mapped[dict] = mapped_column(JSON, default=dict)
     cluster_id: Mapped[int | None] = mapped_column(Integer, index=True)

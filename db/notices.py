@@ -17,7 +17,7 @@ from db.audience import Audience, resolve
 from db.models import Delivery, Notice, utcnow
 from knowledge.notices import check_audience, check_notice, describe
 
-__all__ = ["create", "delivery_counts", "due", "get_notice", "queue", "recent", "sending"]
+__all__ = ["create", "deliveries_of", "delivery_counts", "due", "get_notice", "queue", "recent", "sending"]
 
 
 def create(*, session: Session, text: str, audience: dict[str, Any] | str, actor: str, link_url: str | None = None,
@@ -79,6 +79,12 @@ def due(*, session: Session, now: datetime) -> list[Notice]:
 
 def sending(*, session: Session) -> list[Notice]:
     return list(session.scalars(select(Notice).where(Notice.status == "sending")))
+
+
+def deliveries_of(*, session: Session, notice_id: int) -> list[Delivery]:
+    """Each recipient's delivery of a notice: status, attempts, last error, when sent."""
+    return list(session.scalars(select(Delivery).where(Delivery.kind == "notice", Delivery.ref == str(notice_id))
+                                .order_by(Delivery.status, Delivery.id)))
 
 
 def delivery_counts(*, session: Session, notice_id: int) -> dict[str, int]:

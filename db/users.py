@@ -10,7 +10,9 @@ from sqlalchemy.orm import Session
 
 from db.models import User, utcnow
 
-__all__ = ["blocked_ids", "get_or_create_user", "get_user", "lock_user", "remember_topic", "set_blocked", "all_ids"]
+__all__ = [
+    "all_ids", "blocked_ids", "get_or_create_user", "get_user", "in_cluster", "lock_user", "remember_topic", "set_blocked",
+]
 
 
 def get_or_create_user(*, session: Session, line_user_id: str) -> User:
@@ -57,6 +59,11 @@ def get_user(*, session: Session, line_user_id: str) -> User | None:
 def blocked_ids(*, session: Session) -> set[str]:
     """Users who unfollowed: counted in audiences, never messaged."""
     return set(session.scalars(select(User.line_user_id).where(User.blocked.is_(True))))
+
+
+def in_cluster(*, session: Session, cluster_id: int) -> list[User]:
+    """The members who joined a cluster with its code."""
+    return list(session.scalars(select(User).where(User.cluster_id == cluster_id).order_by(User.created_at)))
 
 
 def all_ids(*, session: Session) -> set[str]:

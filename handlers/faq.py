@@ -1,12 +1,14 @@
 """Free-text messages → answers (rules, tiers, near misses, social turns), and the taps after them."""
 from __future__ import annotations
 
+import dataclasses
 import logging
 
 from db import questions, users
+from handlers import membership
 from handlers.context import Ctx
 from handlers.replies import answer_replies, response_replies, text
-from knowledge.assistant import Answer, Context
+from knowledge.assistant import Answer, Context, Response
 
 __all__ = ["on_feedback", "on_none_of_these", "on_program_choice", "on_question", "on_suggestion", "on_town_choice"]
 
@@ -45,6 +47,7 @@ def on_question(ctx: Ctx) -> None:
     text = ctx.text or ""
     context = _context(ctx)
     response = ctx.services.assistant.respond(text, context)
+    response = _with_own_program(ctx, response)
     for answer in response.answers:
         log.info("question answered", extra={"kind": answer.kind, "entry": answer.entry_id, "score": answer.score,
                                              "intent": answer.intent, "lang": answer.lang})
@@ -61,6 +64,25 @@ def on_question(ctx: Ctx) -> None:
             questions.record_unanswered(session=ctx.session, line_user_id=ctx.user_id, text=context.last_query or "",
                                    reason="complaint", entry_id=context.last_entry_id)
     ctx.reply(*response_replies(response))
+
+
+def _with_own_program(ctx: Ctx, response: Response) -> Response:
+    """A fallback that names no program gives the contact of the user's own program, when known.
+
+    Only fallbacks pay for the lookup: most messages are answered and never need it.
+    """
+    vague = [a for a in response.answers if a.kind == "fallback" and a.program is None and a.intent is None]
+    if not vague or ctx.user_id is None:
+        return response
+    programs = membership.programs_of(ctx)
+    if len(programs) != 1:
+        return response
+    program = next(iter(programs))
+    assistant = ctx.services.assistant
+    answers = tuple(
+        dataclasses.replace(a, program=program, text=assistant.fallback_text(a.resolved_query or "", a.lang, program))
+        if a in vague else a for a in response.answers)
+    return dataclasses.replace(response, answers=answers)
 
 
 def on_suggestion(ctx: Ctx) -> None:

@@ -12,24 +12,24 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from handlers.context import Ctx
 
-__all__ = ["ADDRESSED", "FOLLOW", "IMAGE", "IN_GROUP", "MEDIA", "TEXT", "Filter", "POSTBACK", "text_matches"]
+__all__ = ["ADDRESSED", "FOLLOW", "IMAGE", "IN_GROUP", "MEDIA", "POSTBACK", "TEXT", "Filter", "text_matches"]
 
 
 class Filter:
-    def __init__(self, test: Callable[["Ctx"], bool], name: str) -> None:
+    def __init__(self, test: Callable[[Ctx], bool], name: str) -> None:
         self.test = test
         self.name = name
 
-    def __call__(self, ctx: "Ctx") -> bool:
+    def __call__(self, ctx: Ctx) -> bool:
         return self.test(ctx)
 
-    def __and__(self, other: "Filter") -> "Filter":
+    def __and__(self, other: Filter) -> Filter:
         return Filter(lambda c: self(c) and other(c), f"({self.name} & {other.name})")
 
-    def __or__(self, other: "Filter") -> "Filter":
+    def __or__(self, other: Filter) -> Filter:
         return Filter(lambda c: self(c) or other(c), f"({self.name} | {other.name})")
 
-    def __invert__(self) -> "Filter":
+    def __invert__(self) -> Filter:
         return Filter(lambda c: not self(c), f"~{self.name}")
 
     def __repr__(self) -> str:
@@ -46,7 +46,7 @@ IN_GROUP = Filter(lambda c: c.event.in_group, "in_group")
 ADDRESSED = Filter(lambda c: c.event.addressed, "addressed")
 
 
-def POSTBACK(action: str) -> Filter:  # noqa: N802 — reads like the other constants
+def POSTBACK(action: str) -> Filter:
     return Filter(lambda c: c.event.kind == "postback" and c.event.action == action, f"postback:{action}")
 
 

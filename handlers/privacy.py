@@ -11,7 +11,8 @@ from knowledge.labels import PROGRAM_SHORT, ROLES
 
 __all__ = ["on_erase_confirmed", "on_erase_request", "on_my_data"]
 
-STATUS = {"consent": "待同意", "active": "填寫中", "paused": "暫停", "review": "待送出", "submitted": "已送出",
+STATUS = {"consent": "待同意", "active": "填寫中", "editing": "修改中", "details": "填寫中", "confirm": "填寫中",
+          "confirm_cancel": "填寫中", "paused": "暫停", "review": "待送出", "submitted": "已送出",
           "cancelled": "已取消"}
 
 

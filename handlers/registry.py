@@ -20,7 +20,7 @@ __all__ = ["build_router"]
 
 #: Asking for the menu shows it; greetings, thanks and the like are social turns the assistant
 #: answers itself (knowledge/social.yaml), in the user's language.
-MENU_WORDS = r"(?:選單|主選單|menu|help|說明|功能|幫助|開始|\?|？)[!！。.~]*"
+MENU_WORDS = r"(?:選單|主選單|menu|help|說明|功能|幫助|開始|問問題|我要問問題|\?|？)[!！。.~]*"
 FORM_TRIGGER = Filter(lambda c: dialogs.form_for(c.text) is not None, "form_trigger")
 LIVE_FORM = Filter(dialogs.has_live_form, "live_form")
 
@@ -37,6 +37,7 @@ def build_router() -> Router:
     router.add(POSTBACK("ask"), faq.on_program_choice)
     router.add(POSTBACK("page"), dialogs.on_page)
     router.add(POSTBACK("form"), dialogs.on_form_postback)
+    router.add(POSTBACK("date"), dialogs.on_form_date)
     router.add(POSTBACK("sub"), subscriptions.on_subscribe_step)
     router.add(POSTBACK("erase"), privacy.on_erase_confirmed)
     # In groups and rooms, only messages addressed to the assistant are answered.
@@ -51,6 +52,7 @@ def build_router() -> Router:
     router.add(TEXT & ~IN_GROUP & text_matches(kpis.ADD_KPI), kpis.on_add_kpi)
     router.add(TEXT & ~IN_GROUP & text_matches(kpis.LIST_KPIS), kpis.on_list_kpis)
     router.add(IMAGE & ~IN_GROUP & LIVE_FORM, dialogs.on_form_image)
+    router.add(MEDIA & ~IN_GROUP & LIVE_FORM, dialogs.on_form_media)
     router.add(TEXT & ~IN_GROUP & text_matches(r"繼續|繼續填|繼續填寫"), dialogs.on_resume)
     # Reminders and the calendar.
     router.add(TEXT & ~IN_GROUP & text_matches(r"(我要)?訂閱(提醒)?|訂閱截止日提醒"), subscriptions.on_subscribe)

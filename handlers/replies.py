@@ -14,7 +14,7 @@ from knowledge.assistant import Answer, Choice, Response
 from knowledge.loader import default_knowledge
 
 __all__ = [
-    "Card", "Choice", "Line", "Link", "Reply", "Row", "Rule", "Text", "answer_replies", "feedback_choices",
+    "Card", "Choice", "Line", "Link", "Reply", "Row", "Rule", "Text", "answer_replies", "fallback_choices", "feedback_choices",
     "menu_items", "notice_reply", "response_replies", "text",
 ]
 
@@ -54,7 +54,9 @@ class Row:
 
 @dataclass(frozen=True)
 class Rule:
-    """A separator line in a card."""
+    """A separator line in a card; ``page_break`` starts a new page when the card is paged."""
+
+    page_break: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,7 +69,11 @@ class Link:
 
 @dataclass(frozen=True)
 class Card:
-    """A card (a LINE flex bubble): a title, lines and rows, link buttons, and quick replies."""
+    """A card: a title, lines and rows, link buttons, and quick replies.
+
+    A card may be long: the renderer pages it (a carousel of «第 1/4 頁» bubbles), so handlers
+    never cut a summary short to fit a screen.
+    """
 
     alt: str
     title: str
@@ -96,6 +102,12 @@ def menu_items(lang: str = "zh") -> tuple[Choice, ...]:
     return tuple(Choice(str(label), "say", {"text": str(say)}) for label, say in default_knowledge().text(lang, "menu"))
 
 
+def fallback_choices(lang: str = "zh") -> tuple[Choice, ...]:
+    """Ways on from 「我沒有把握」: the menu, a way to ask that works, a person."""
+    return tuple(Choice(str(label), "say", {"text": str(say)})
+                 for label, say in default_knowledge().text(lang, "fallback_menu"))
+
+
 def feedback_choices(entry_id: str, lang: str = "zh") -> tuple[Choice, ...]:
     kb = default_knowledge()
     tag = {"l": "en"} if lang == "en" else {}
@@ -111,6 +123,8 @@ def _choices(answer: Answer) -> list[Choice]:
         choices += list(feedback_choices(answer.entry_id or "township-tier", answer.lang))
     if answer.menu:
         choices += list(menu_items(answer.lang))
+    if answer.kind == "fallback" and not choices:
+        choices += list(fallback_choices(answer.lang))
     return choices
 
 

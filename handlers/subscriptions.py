@@ -3,10 +3,11 @@ from __future__ import annotations
 
 from db import calendar, subscriptions
 from db.models import Subscription
+from handlers import membership
 from handlers.context import Ctx
 from handlers.replies import text
 from knowledge.assistant import Choice
-from knowledge.calendar import roc_date
+from knowledge.calendar import roc_date, say_date
 from knowledge.labels import PROGRAM_SHORT, ROLES, TAIPEI
 
 __all__ = ["on_my_reminders", "on_subscribe", "on_subscribe_step", "on_unsubscribe", "upcoming_lines"]
@@ -18,6 +19,7 @@ PROGRAM_CHOICES = (
     ("國際主題聯盟", {"p": "intl_alliance", "c": ""}),
 )
 ROLE_CHOICES = tuple((label, role) for role, label in ROLES.items())
+PUBLIC_ROLES = ("member", "leader")  # 計畫同仁 is offered only to staff
 
 
 def _label(sub: Subscription) -> str:
@@ -36,7 +38,9 @@ def upcoming_lines(ctx: Ctx, follows: list[tuple[str, str]], *, limit: int = 3) 
         if follows and not any(p == m.program and (not classes or not c or c in classes) for p, c in follows):
             continue
         days = (m.at.astimezone(TAIPEI).date() - now.astimezone(TAIPEI).date()).days
-        lines.append(f"・{m.title}：{roc_date(m.at, time=not m.all_day)}，還有 {days} 天" + ("（暫定）" if m.approximate else ""))
+        said = say_date(m) if m.approximate else roc_date(m.at, time=not m.all_day)
+        tentative = "（暫定）" if m.approximate and "暫定" not in m.title + said else ""
+        lines.append(f"・{m.title}：{said}{tentative}，" + (f"還有 {days} 天" if not m.approximate else "確切日期另行通知"))
         if len(lines) >= limit:
             break
     return lines
@@ -56,7 +60,10 @@ def on_subscribe_step(ctx: Ctx) -> None:
         ctx.reply(text("這個選項已過期，請再說一次「訂閱」。"))
         return
     if role is None:
-        choices = tuple(Choice(label, "sub", {"p": program, "c": cls, "r": value}) for label, value in ROLE_CHOICES)
+        role = membership.known_role(ctx, program)  # a lead firm or member we know is not asked again
+    if role is None:
+        choices = tuple(Choice(label, "sub", {"p": program, "c": cls, "r": value}) for label, value in ROLE_CHOICES
+                        if value in PUBLIC_ROLES or ctx.is_staff)
         ctx.reply(text("您在計畫中的角色是？（領導企業會另外收到月報提醒）", choices))
         return
     if role not in ROLES:

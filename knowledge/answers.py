@@ -100,7 +100,7 @@ def _date(text: str, today: date | None) -> str:
 def _phone(text: str, *, mobile: bool) -> str:
     t = fold(text)
     ext = None
-    m = re.search(r"(?:#|分機|轉|ext\.?)\s*(\d{1,6})$", t, re.I)
+    m = re.search(r"(?:#|分機|轉|ext\.?)\s*(\d{1,6})$", t, re.IGNORECASE)
     if m:
         ext, t = m.group(1), t[: m.start()]
     digits = re.sub(r"[\s\-()（）]", "", t)
@@ -137,10 +137,43 @@ def _choice(item: FormItem, text: str) -> str:
     contains = [o for o, fo, fb in folded if t and (t in fo or t in fb)]
     if len(contains) == 1:
         return contains[0]
+    bracket = _bracket(item.options, t)
+    if bracket is not None:
+        return bracket
     hint = "請點選下方按鈕，或輸入選項編號"
     if item.other:
         hint += "；不在選項中請輸入「其他：說明」"
     raise InvalidAnswer(hint + "。")
+
+
+_RANGE = re.compile(r"^(\d+)\s*[-–~～至到]\s*(\d+)")
+_BELOW = re.compile(r"^(\d+)\s*歲?以下")
+_ABOVE = re.compile(r"^(\d+)\s*歲?以上")
+_ADDRESS = re.compile(r"[路街道段巷弄號樓村里鄰鄉鎮市區縣]")
+
+
+def _bracket(options: tuple[str, ...], text: str) -> str | None:
+    """«38歲» answers «30-44歲»: a number typed where the options are ranges."""
+    number = re.fullmatch(r"(\d{1,3})\s*(?:歲|年|人|%)?", text)
+    if number is None:
+        return None
+    value = int(number.group(1))
+    for option in options:
+        o = fold(option)
+        if (m := _RANGE.match(o)) and int(m.group(1)) <= value <= int(m.group(2)):
+            return option
+        if (m := _BELOW.match(o)) and value <= int(m.group(1)):
+            return option
+        if (m := _ABOVE.match(o)) and value >= int(m.group(1)):
+            return option
+    return None
+
+
+def _address(text: str) -> str:
+    """A postal address: it names a road, a lane, a number or a district, and holds a digit."""
+    if not (_ADDRESS.search(text) and re.search(r"\d|[一二三四五六七八九十]", text)):
+        raise InvalidAnswer("這看起來不像地址，請輸入完整地址，例如「557 南投縣竹山鎮集山路三段 1000 號」。")
+    return text
 
 
 def parse_answer(item: FormItem, text: str, *, limit: int | None = None, today: date | None = None) -> Parsed:
@@ -150,10 +183,10 @@ def parse_answer(item: FormItem, text: str, *, limit: int | None = None, today: 
     if not t:
         raise InvalidAnswer("請輸入答案，或說「略過」「上一題」「暫停」。")
     kind = item.type
-    if kind == "text":
+    if kind in ("text", "address"):
         if len(t) > item.max_length:
             raise InvalidAnswer(f"內容請在 {item.max_length} 字以內（目前 {len(t)} 字）。")
-        return Parsed(raw)
+        return Parsed(_address(raw) if kind == "address" else raw)
     if kind == "yes_no":
         head, _, rest = t.partition(" ")
         low = t.lower()
@@ -229,6 +262,9 @@ def display(item: FormItem, value: Any) -> str:
         return f"{value['initial']} → {value['expected']} 家"
     if item.type == "percent":
         return f"{value}%"
+    if item.type == "date" and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(value)):
+        year, month, day = (int(part) for part in str(value).split("-"))
+        return f"{year - 1911}/{month}/{day}"  # 民國, as the forms and their readers write dates
     if item.type == "number" and item.unit:
         return f"{value:,} {item.unit}" if isinstance(value, int) else f"{value} {item.unit}"
     return str(value)

@@ -38,7 +38,7 @@ from knowledge.social import PRIORITY, SocialMatch, SocialTurns
 from knowledge.splitting import split_questions
 from knowledge.townships import TownMatch, TownshipIndex
 
-__all__ = ["Answer", "Assistant", "Choice", "Context", "MAX_QUESTIONS", "Response"]
+__all__ = ["MAX_QUESTIONS", "Answer", "Assistant", "Choice", "Context", "Response"]
 
 Kind = Literal["faq", "suggest", "fallback", "lookup", "clarify", "social"]
 
@@ -48,7 +48,7 @@ MAX_QUESTIONS = 3
 _FOLLOW_UP = re.compile(r"^(那麼?|那如果|如果是|至於|換成|改成|還有|另外|那要|那是)")
 _FACET_ONLY = re.compile(r"^(那麼?|如果是|至於|換成|改成)?(a類|b類|國際主題聯盟|國際|聯盟|數位群聚|群聚)(的話|呢|咧|勒)?$")
 _CLASS_WORDS = re.compile(r"[AaBbＡＢａｂ]\s*[類类案組]|(?i:\b(?:category|type|class|track|cat\.?)\s*[ab]\b)")
-_FOLLOW_UP_EN = re.compile(r"^\s*(and|what about|how about|what if|also|then|same for|and for|for)\b", re.I)
+_FOLLOW_UP_EN = re.compile(r"^\s*(and|what about|how about|what if|also|then|same for|and for|for)\b", re.IGNORECASE)
 _TOWNSHIP_SOURCE = ("001_83813cbc4ebfc095.txt", "附件三、鄉鎮市區數位發展分類列表")
 _PLACEHOLDER = re.compile(r"\{\{date:([a-z0-9-]+)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
@@ -178,7 +178,7 @@ class Assistant:
         self._parallel = {a: b for a, b in kb.parallel} | {b: a for a, b in kb.parallel}
 
     def using(self, *, milestones: Callable[[], Sequence[Dated]] | None = None,
-              clock: Callable[[], datetime] | None = None) -> "Assistant":
+              clock: Callable[[], datetime] | None = None) -> Assistant:
         """The same assistant (same indexes, built once) reading another calendar or clock."""
         twin = copy.copy(self)
         if milestones is not None:
@@ -278,7 +278,8 @@ class Assistant:
             both = self._both_programs(result, text, lang, resolved)
             if both is not None:
                 return both
-        return self._from_result(result, resolved, lang)
+        talked_about = previous.program if previous is not None and previous.program != "general" else None
+        return self._from_result(result, resolved, lang, program=asked_program or talked_about)
 
     def entry_answer(self, entry_id: str, lang: Lang = "zh") -> Answer | None:
         """The answer for a tapped suggestion."""
@@ -338,7 +339,7 @@ class Assistant:
             if not explicit and len(matches) > 1:
                 return None
         if len(matches) == 1:
-            return self._tier(matches[0].township, lang, remote=bool(re.search(r"偏鄉|偏遠|鄉下|remote|rural", text, re.I)))
+            return self._tier(matches[0].township, lang, remote=bool(re.search(r"偏鄉|偏遠|鄉下|remote|rural", text, re.IGNORECASE)))
         return self._clarify_town(matches, lang)
 
     @staticmethod
@@ -635,7 +636,8 @@ class Assistant:
             return Context(last_entry_id=answer.entry_id, last_query=answer.resolved_query)
         return context
 
-    def _from_result(self, result: Result, resolved: str, lang: Lang) -> Answer:
+    def _from_result(self, result: Result, resolved: str, lang: Lang, *, program: str | None = None) -> Answer:
+        """``program`` is the one the conversation is about: a fallback gives that office's contact."""
         candidates = tuple((h.entry.id, h.score) for h in result.hits[:3])
         best = result.best
         retriever = self.retriever_for(lang)
@@ -665,6 +667,6 @@ class Assistant:
             choices += (Choice(self.kb.text(lang, "none_of_these"), "none", dict(tag)),)
             return Answer("suggest", text, None, best.score, choices, resolved, candidates, lang=lang)
         score = best.score if best else 0.0
-        program = result.facets.get("program")
+        program = result.facets.get("program") or program
         return Answer("fallback", self.fallback_text(resolved, lang, program), None, score, (), resolved, candidates,
                       lang=lang, program=program)

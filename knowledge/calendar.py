@@ -29,13 +29,17 @@ def roc_date(moment: datetime, *, long: bool = False, weekday: bool = True, time
     '112年3月7日（週二）17:00'
     >>> roc_date(datetime(2023, 3, 7, 17, 0, tzinfo=TAIPEI), weekday=False, time=False)
     '112/3/7'
+    >>> roc_date(datetime(2023, 3, 7, 17, 0, tzinfo=TAIPEI), weekday=False)
+    '112/3/7 17:00'
     """
     local = moment.astimezone(TAIPEI)
     roc = local.year - 1911
     text = f"{roc}年{local.month}月{local.day}日" if long else f"{roc}/{local.month}/{local.day}"
     if weekday:
         text += f"（週{_WEEKDAYS[local.weekday()]}）"
-    return f"{text}{local:%H:%M}" if time else text
+    if not time:
+        return text
+    return f"{text}{local:%H:%M}" if weekday else f"{text} {local:%H:%M}"
 
 
 _MONTHS = ("January", "February", "March", "April", "May", "June", "July", "August", "September", "October",
@@ -126,7 +130,7 @@ class Calendar(BaseModel):
 def load_calendar(path: Path = DATA_DIR / "calendar.yaml") -> Calendar:
     try:
         calendar = Calendar.model_validate(read_yaml(path.read_text(encoding="utf-8")))
-    except Exception as exc:  # noqa: BLE001 — any defect is reported with the file name
+    except Exception as exc:
         raise KnowledgeError(f"{path}: {exc}") from exc
     ids = [m.id for m in calendar.milestones]
     if len(ids) != len(set(ids)):

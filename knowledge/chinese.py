@@ -12,7 +12,7 @@ import re
 from knowledge.normalize import Vocabulary, normalize
 from knowledge.phonetic import Corrector, Phonetics
 
-__all__ = ["ChineseAnalyzer", "FUNCTION_CHARS", "query_facets"]
+__all__ = ["FUNCTION_CHARS", "ChineseAnalyzer", "query_facets"]
 
 UNIT = re.compile(r"[a-z]+|[0-9]+(?:[:./][0-9]+)*%?|[\u3400-\u9fff]")
 _INTL = re.compile(r"國際(?!友善|媒體)|聯盟|海外|新南向|出口|拓銷|外銷|國外")

@@ -7,7 +7,7 @@ private names.
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 from knowledge.labels import TAIPEI
 
@@ -22,7 +22,7 @@ class Clock:
 
     def now(self) -> datetime:
         """Timezone-aware; compare freely with stored UTC times."""
-        return self._fixed if self._fixed is not None else datetime.now(timezone.utc)
+        return self._fixed if self._fixed is not None else datetime.now(UTC)
 
     def today(self) -> date:
         """Today in Asia/Taipei, where the program runs."""

@@ -58,7 +58,7 @@ def _cn_number(text: str) -> str:
     return re.sub(r"[一二兩三四五六七八九]?十[一二三四五六七八九]?|[零〇一二兩三四五六七八九](?=" + _UNITS + ")", convert, text)
 
 
-_ADDRESS = re.compile(r"https?://[\w./-]+|[a-z0-9._-]+@[a-z0-9-]+\.[a-z0-9.-]+|\(0\d\)\s*[\d-]{7,}|分機\s*\d+", re.I)
+_ADDRESS = re.compile(r"https?://[\w./-]+|[a-z0-9._-]+@[a-z0-9-]+\.[a-z0-9.-]+|\(0\d\)\s*[\d-]{7,}|分機\s*\d+", re.IGNORECASE)
 
 
 def figures(text: str) -> set[str]:

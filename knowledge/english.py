@@ -48,7 +48,7 @@ class EnglishVocabulary:
     to_english: dict[str, str]  # Chinese term → English word (for Chinese terms in English questions)
 
     @classmethod
-    def from_data(cls, data: dict) -> "EnglishVocabulary":
+    def from_data(cls, data: dict) -> EnglishVocabulary:
         synonyms: dict[str, str] = {}
         for canonical, variants in (data.get("synonyms") or {}).items():
             canon = _fold(str(canonical)).strip()

@@ -14,13 +14,31 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from knowledge.loader import DATA_DIR, KnowledgeError, Source, read_yaml
 
-__all__ = ["Consent", "Form", "FormItem", "FormSection", "ItemType", "load_consents", "load_forms", "load_stages"]
+__all__ = [
+    "Consent", "Form", "FormItem", "FormSection", "ItemType", "SumCheck", "When", "load_consents", "load_forms",
+    "load_stages",
+]
 
 ItemType = Literal[
     "text", "yes_no", "single", "multi", "number", "percent", "phone", "email", "date", "tax_id", "count_pair",
-    "photos",
+    "photos", "address",
 ]
 FORMS_DIR = DATA_DIR / "forms"
+
+
+class When(BaseModel):
+    """Ask an item only when an earlier answer is one of ``is_`` («國際市場經驗» is 有)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    item: str
+    is_: tuple[str, ...] = Field(alias="is")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _one_or_many(cls, data: object) -> object:
+        if isinstance(data, dict) and isinstance(data.get("is"), str):
+            return {**data, "is": (data["is"],)}
+        return data
 
 
 class FormItem(BaseModel):
@@ -48,9 +66,13 @@ class FormItem(BaseModel):
     level: int | None = Field(default=None, ge=1, le=3)
     no: int | None = None
     member_item: str | None = None  # cluster form: the member-form item whose 有 answers pre-fill the count
+    when: When | None = None  # asked only when an earlier answer matches
+    same_as: str | None = None  # 「同上」 copies this earlier item's answer
+    #: Money typed without a unit and below this is probably in 萬 or 百萬: ask before storing.
+    confirm_below: float | None = None
 
     @model_validator(mode="after")
-    def _options_fit(self) -> "FormItem":
+    def _options_fit(self) -> FormItem:
         if self.type in ("single", "multi") and not self.options:
             raise ValueError(f"{self.id}: {self.type} needs options")
         if self.short_options and len(self.short_options) != len(self.options):
@@ -86,6 +108,15 @@ class Target(BaseModel):
     aggregate: Literal["sum", "latest"] = "sum"
 
 
+class SumCheck(BaseModel):
+    """Related answers that must not add up to more than ``sum_max`` (實體 + 網路營收 ≤ 100%)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    items: tuple[str, ...] = Field(min_length=2)
+    sum_max: float
+    message: str
+
+
 class Form(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
@@ -102,6 +133,7 @@ class Form(BaseModel):
     staff_only: bool = False
     targets: tuple[Target, ...] = ()
     progress_item: str | None = None  # compared with the calendar's checkpoints (35% by 7/31 …)
+    checks: tuple[SumCheck, ...] = ()
     sections: tuple[FormSection, ...] = Field(min_length=1)
 
     @property
@@ -109,21 +141,55 @@ class Form(BaseModel):
         """Check-ins are filled once a month: each month is a new session."""
         return self.on_submit == "checkin_report"
 
-    def with_sections(self, extra: tuple[FormSection, ...]) -> "Form":
+    def with_sections(self, extra: tuple[FormSection, ...]) -> Form:
         """This form with session-specific sections inserted before the last one."""
         if not extra:
             return self
-        return self.model_copy(update={"sections": self.sections[:-1] + extra + self.sections[-1:]})
+        copy = self.model_copy(update={"sections": self.sections[:-1] + extra + self.sections[-1:]})
+        for cached in ("items", "section_of"):  # model_copy copies cached properties of the original too
+            copy.__dict__.pop(cached, None)
+        return copy
 
     @model_validator(mode="after")
-    def _unique_ids(self) -> "Form":
-        seen: set[str] = set()
+    def _unique_ids(self) -> Form:
+        seen: dict[str, FormItem] = {}
         for section in self.sections:
             for item in section.items:
                 if item.id in seen:
                     raise ValueError(f"duplicate item id {item.id}")
-                seen.add(item.id)
+                for ref in (item.when.item if item.when else None, item.same_as):
+                    if ref is not None and ref not in seen:
+                        raise ValueError(f"{item.id} refers to {ref}, which is not an earlier item")
+                if item.when is not None:
+                    source = seen[item.when.item]
+                    allowed = set(source.options) if source.options else {"有", "無"} if source.type == "yes_no" else None
+                    if allowed is not None and not set(item.when.is_) <= allowed:
+                        raise ValueError(f"{item.id}: when {item.when.item} is {item.when.is_}, "
+                                         f"but {item.when.item} can only be {sorted(allowed)}")
+                seen[item.id] = item
+        for check in self.checks:
+            if not set(check.items) <= set(seen):
+                raise ValueError(f"check over unknown items {check.items}")
         return self
+
+    def asks(self, item: FormItem, answers: dict[str, object]) -> bool:
+        """Whether ``item`` is asked, given the answers so far (its ``when``, if any)."""
+        if item.when is None:
+            return True
+        value = answers.get(item.when.item)
+        if isinstance(value, dict) and "has" in value:
+            value = "有" if value.get("has") else "無"
+        return value in item.when.is_ if value is not None else False
+
+    def check_sum(self, item_id: str, answers: dict[str, object]) -> str | None:
+        """The message of a sum check that ``answers`` break, once ``item_id`` is answered."""
+        for check in self.checks:
+            if item_id in check.items:
+                values = [answers.get(i) for i in check.items]
+                total = sum(v for v in values if isinstance(v, (int, float)))
+                if total > check.sum_max:
+                    return check.message.format(total=f"{total:g}")
+        return None
 
     @cached_property
     def items(self) -> tuple[FormItem, ...]:
@@ -136,6 +202,9 @@ class Form(BaseModel):
 
     def index(self, item_id: str) -> int:
         return next(i for i, item in enumerate(self.items) if item.id == item_id)
+
+    def item(self, item_id: str) -> FormItem:
+        return self.items[self.index(item_id)]
 
 
 class Consent(BaseModel):

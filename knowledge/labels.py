@@ -10,8 +10,17 @@ from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
 __all__ = [
-    "CLASSES", "PROGRAM_NAMES", "PROGRAM_SHORT", "PROGRAMS", "ROLES", "TAIPEI", "fold", "month_key",
-    "program_label", "role_label",
+    "CLASSES",
+    "PROGRAMS",
+    "PROGRAM_NAMES",
+    "PROGRAM_SHORT",
+    "ROLES",
+    "TAIPEI",
+    "fold",
+    "month_key",
+    "month_label",
+    "program_label",
+    "role_label",
 ]
 
 #: Every date and time the assistant shows or schedules is Asia/Taipei wall-clock time.
@@ -45,3 +54,12 @@ def month_key(moment: date | datetime) -> str:
     if isinstance(moment, datetime):
         moment = moment.astimezone(TAIPEI).date()
     return f"{moment:%Y-%m}"
+
+
+def month_label(key: str) -> str:
+    """«2026-07» as people here say it: «115年7月» (the key itself when it is not a month)."""
+    try:
+        year, month = (int(part) for part in key.split("-"))
+    except ValueError:
+        return key
+    return f"{year - 1911}年{month}月"

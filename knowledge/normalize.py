@@ -13,7 +13,7 @@ from opencc import OpenCC
 
 from knowledge.labels import fold
 
-__all__ = ["Vocabulary", "normalize", "to_traditional", "basic_fold"]
+__all__ = ["Vocabulary", "basic_fold", "normalize", "to_traditional"]
 
 _S2T = OpenCC("s2twp")
 
@@ -55,7 +55,7 @@ class Vocabulary:
     fillers: tuple[str, ...]
 
     @classmethod
-    def from_data(cls, data: dict) -> "Vocabulary":
+    def from_data(cls, data: dict) -> Vocabulary:
         mapping: dict[str, str] = {}
         for canonical, variants in (data.get("synonyms") or {}).items():
             canon = basic_fold(str(canonical)).replace(" ", "")

@@ -78,11 +78,11 @@ def check_audience(spec: dict[str, Any] | str) -> dict[str, Any]:
     if unknown:
         raise AudienceError(f"看不懂的對象欄位：{'、'.join(sorted(map(str, unknown)))}")
     if spec.get("program") and spec["program"] not in PROGRAM_SHORT:
-        raise AudienceError(f"計畫只能是 {'、'.join(PROGRAM_SHORT)}")
+        raise AudienceError("計畫只能是 " + "、".join(f"{code}（{name}）" for code, name in PROGRAM_SHORT.items()))
     if spec.get("class") and spec["class"] not in ("A", "B"):
         raise AudienceError("類別只能是 A 或 B")
     if spec.get("role") and spec["role"] not in ROLES:
-        raise AudienceError(f"角色只能是 {'、'.join(ROLES)}")
+        raise AudienceError("角色只能是 " + "、".join(f"{code}（{name}）" for code, name in ROLES.items()))
     if "clusters" in spec:
         codes = spec["clusters"]
         if not isinstance(codes, list) or not codes or not all(isinstance(c, str) and _CODE.match(c.upper()) for c in codes):
@@ -94,8 +94,11 @@ def check_audience(spec: dict[str, Any] | str) -> dict[str, Any]:
 
 
 def check_notice(text: str, link_url: str | None = None) -> str:
-    """The notice text, trimmed; :class:`NoticeError` when it cannot be sent."""
-    text = (text or "").strip()
+    """The notice text, trimmed, with a browser's ``\r\n`` line breaks as LINE's ``\n``.
+
+    Raises :class:`NoticeError` when it cannot be sent.
+    """
+    text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     if not text:
         raise NoticeError("請輸入公告內容")
     if len(text) > MAX_TEXT:

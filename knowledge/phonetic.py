@@ -36,7 +36,7 @@ class Phonetics:
         self._sound = table
 
     @classmethod
-    def from_file(cls, path: Path) -> "Phonetics":
+    def from_file(cls, path: Path) -> Phonetics:
         table: dict[str, str] = {}
         for line in path.read_text(encoding="utf-8").splitlines():
             if not line or line.startswith("#"):
@@ -54,7 +54,7 @@ class Phonetics:
     def key(self, text: str) -> str:
         return " ".join(self.sound(c) for c in text)
 
-    def corrector(self, vocabulary: Iterable[str]) -> "Corrector":
+    def corrector(self, vocabulary: Iterable[str]) -> Corrector:
         return Corrector(self, vocabulary)
 
 

@@ -30,7 +30,7 @@ from rapidfuzz import fuzz, process
 
 from knowledge.loader import Entry, KnowledgeBase
 
-__all__ = ["Analyzer", "Hit", "Result", "Retriever", "Fields", "bigrams"]
+__all__ = ["Analyzer", "Fields", "Hit", "Result", "Retriever", "bigrams"]
 
 Outcome = Literal["answer", "suggest", "fallback"]
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
@@ -321,8 +321,7 @@ class Retriever:
             # One vectorized call for every phrasing of every shortlisted entry.
             scores = process.cdist([norm], texts, scorer=fuzz.ratio, dtype=np.float32)[0]
             for owner, score in zip(owners, scores.tolist()):
-                if score > fuzzy[owner]:
-                    fuzzy[owner] = score
+                fuzzy[owner] = max(fuzzy[owner], score)
         ranked: list[tuple[float, int]] = []
         for i in shortlist:
             similarity = 0.75 * float(lexical[i]) + 0.25 * fuzzy[i] / 100

@@ -22,13 +22,13 @@ from knowledge.labels import fold
 from knowledge.loader import KnowledgeBase
 from knowledge.normalize import to_traditional
 
-__all__ = ["NearMiss", "RELATIVE_CONCEPT", "ScopeGuard", "without_years", "years_in"]
+__all__ = ["RELATIVE_CONCEPT", "NearMiss", "ScopeGuard", "without_years", "years_in"]
 
 #: Rules that are themselves about a relative year («前一年度曾受輔導者», «當年度不得同時接受»):
 #: an answer saying this answers a question that names 去年 or 今年 as part of the rule.
 RELATIVE_CONCEPT = {
-    -1: re.compile(r"前一年|去年|前1年|上一年|previous year|last year|prior year|year before", re.I),
-    0: re.compile(r"當年度|同一年|同年度|same year|that year|current year", re.I),
+    -1: re.compile(r"前一年|去年|前1年|上一年|previous year|last year|prior year|year before", re.IGNORECASE),
+    0: re.compile(r"當年度|同一年|同年度|same year|that year|current year", re.IGNORECASE),
 }
 
 _ROC = re.compile(r"(?<![0-9])(1[0-4][0-9])\s*(?:年|學年|年度)")

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from knowledge.loader import Romanized, Township
 from knowledge.normalize import basic_fold
 
-__all__ = ["TIER_NAMES", "TownshipIndex", "TownMatch"]
+__all__ = ["TIER_NAMES", "TownMatch", "TownshipIndex"]
 
 TIER_NAMES = {1: "數位發展成熟區", 2: "數位發展潛力區", 3: "數位發展起步區", 4: "數位發展萌動區"}
 

@@ -9,7 +9,7 @@ import sys
 import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -113,7 +113,7 @@ def test_sigkill_mid_broadcast_sends_each_recipient_exactly_once(standin, databa
     with db.session() as session:
         session.execute(insert(User), [{"line_user_id": u} for u in recipients])
         session.add(Notice(text="說明會提醒", audience={"all": True}, created_by="test", recipients=3000,
-                           status="scheduled", send_at=datetime.now(timezone.utc)))
+                           status="scheduled", send_at=datetime.now(UTC)))
     db.dispose()
     standin.latency = 0.4  # each multicast takes a while, so the kill lands mid-broadcast
     env = _env(database_url, standin.url, DELIVERY_STALE_SECONDS="0")
@@ -159,7 +159,7 @@ def test_an_event_acknowledged_before_a_crash_is_handled_on_restart(settings, st
     services = Services.build(settings)
     event = line_events.text_event("B類截止是哪天？", user_id=USER)
     with services.db.session() as session:
-        session.add(InboxEvent(event=event, received_at=datetime.now(timezone.utc) - timedelta(minutes=2)))
+        session.add(InboxEvent(event=event, received_at=datetime.now(UTC) - timedelta(minutes=2)))
     standin.fail_next("/message/reply", 400)  # the token expired while the process was down
     with TestClient(create_app(settings, services=services)):
         deadline = time.time() + 10

@@ -8,6 +8,7 @@ and the questions the assistant could not answer.
 from __future__ import annotations
 
 import hmac
+import re
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -16,15 +17,16 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bot.admin import sessions
-from bot.admin.exports import csv_response, export_rows
+from bot.admin import sessions, views
+from bot.admin.exports import csv_response, export_rows, xlsx_response
 from bot.line.render import render_one
 from bot.outbox import notices as outbox
 from db import audience, audit, calendar, clusters, forms, notices, questions
 from db import staff as staff_accounts
 from handlers.replies import notice_reply
+from knowledge.calendar import say_date
 from knowledge.forms import load_forms
-from knowledge.labels import TAIPEI, month_key
+from knowledge.labels import TAIPEI, month_key, month_label, program_label
 from knowledge.notices import (
     PRESETS,
     AudienceError,
@@ -39,6 +41,9 @@ __all__ = ["router"]
 router = APIRouter(prefix="/admin", include_in_schema=False)
 templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
+ORIGINS = {"seed": "須知", "staff": "同仁"}
+REASONS = {"fallback": "答不出來", "unhelpful": "沒幫助", "none_of_these": "建議都不是", "complaint": "說答錯了",
+           "other_program": "其他計畫", "unknowable": "須知未載明", "year": "其他年度"}
 AUDIENCES: dict[str, tuple[str, dict[str, Any]]] = {**PRESETS, "clusters": ("指定群聚（填群聚代碼）", {"clusters": []})}
 
 
@@ -196,34 +201,111 @@ def notice_page(notice_id: int, request: Request) -> HTMLResponse:
         if notice is None:
             raise HTTPException(404, "沒有這則公告")
         report = outbox.notice_report(session, notice)
-    return _page(request, "notice_report.html", staff, report=report)
+        people = views.recipients(session, notice_id)
+    return _page(request, "notice_report.html", staff, report=report, people=people)
 
 
 # -- check-ins, calendar, exports, unanswered ----------------------------------------------------
 
 
+def _month(request: Request, month: str) -> str:
+    """The month asked for (``YYYY-MM``, as an ``<input type=month>`` sends it), else this month."""
+    month = (month or "").strip()
+    if not month:
+        return _this_month(request)
+    if not re.fullmatch(r"20\d\d-(0[1-9]|1[0-2])", month):
+        raise HTTPException(422, f"月份格式是 YYYY-MM，例如 {_this_month(request)}")
+    return month
+
+
 @router.get("/checkins", response_class=HTMLResponse)
 def checkins(request: Request, month: str = "") -> HTMLResponse:
     staff = current(request)
-    month = month or _this_month(request)
+    month = _month(request, month)
     with _db(request).session() as session:
-        done = forms.reported_users(session=session, month=month)
-        rows = []
-        for cluster in clusters.all_clusters(session=session):
-            latest = done.get(cluster.leader_user_id)
-            rows.append({"code": cluster.code, "name": cluster.name, "class": cluster.class_, "type": cluster.type,
-                         "reported": cluster.leader_user_id in done,
-                         "at": latest.astimezone(TAIPEI).strftime("%m/%d %H:%M") if latest else ""})
-    return _page(request, "checkins.html", staff, rows=rows, month=month)
+        overview = views.checkin_overview(session, month)
+    return _page(request, "checkins.html", staff, month=month, month_text=month_label(month), **overview)
+
+
+@router.get("/checkins/clusters/{code}", response_class=HTMLResponse)
+def cluster_checkins(code: str, request: Request, month: str = "") -> HTMLResponse:
+    staff = current(request)
+    month = _month(request, month)
+    with _db(request).session() as session:
+        cluster = clusters.cluster_by_code(session=session, code=code)
+        if cluster is None:
+            raise HTTPException(404, f"找不到群聚代碼：{code}")
+        detail = views.cluster_detail(session, cluster, month, load_forms())
+    return _page(request, "checkin_cluster.html", staff, month=month, month_text=month_label(month), c=detail)
+
+
+@router.get("/checkins/alliance", response_class=HTMLResponse)
+def alliance_checkins(request: Request, name: str = "", month: str = "") -> HTMLResponse:
+    staff = current(request)
+    month = _month(request, month)
+    with _db(request).session() as session:
+        detail = views.alliance_detail(session, name, month)
+    if not detail["members"]:
+        raise HTTPException(404, f"沒有填「{name}」的聯盟成員")
+    return _page(request, "checkin_alliance.html", staff, month=month, month_text=month_label(month), a=detail)
+
+
+# -- submitted forms -----------------------------------------------------------------------------
+
+
+def _catalog() -> dict[str, Any]:
+    return {k: v for k, v in load_forms().items() if v.on_submit != "notice"}
+
+
+@router.get("/forms", response_class=HTMLResponse)
+def forms_page(request: Request, form: str = "", cluster: str = "", alliance: str = "") -> HTMLResponse:
+    staff = current(request)
+    catalog = _catalog()
+    if form and form not in catalog:
+        raise HTTPException(404, f"沒有這個表單：{form}")
+    with _db(request).session() as session:
+        chosen = clusters.cluster_by_code(session=session, code=cluster.strip().upper()) if cluster.strip() else None
+        error = f"找不到群聚代碼：{cluster}" if cluster.strip() and chosen is None else None
+        rows = [] if error else views.form_rows(session, catalog, form_id=form, cluster=chosen, alliance=alliance.strip())
+        cluster_options = [(c.code, c.name) for c in clusters.all_clusters(session=session)]
+    return _page(request, "forms.html", staff, rows=rows, catalog={k: v.title for k, v in catalog.items()},
+                 chosen={"form": form, "cluster": cluster, "alliance": alliance}, clusters=cluster_options, error=error)
+
+
+@router.get("/forms/{session_id}", response_class=HTMLResponse)
+def form_page(session_id: int, request: Request) -> HTMLResponse:
+    staff = current(request)
+    catalog = _catalog()
+    with _db(request).session() as session:
+        fs = forms.get_session(session=session, session_id=session_id)
+        if fs is None or fs.status != "submitted" or fs.form_id not in catalog:
+            raise HTTPException(404, "沒有這份已送出的表單")
+        detail = views.form_detail(session, fs, catalog[fs.form_id])
+    return _page(request, "form.html", staff, f=detail)
+
+
+@router.post("/forms/{session_id}/lock")
+def lock_form(session_id: int, request: Request, csrf: str = Form(""), locked: str = Form("1")) -> Response:
+    staff = current(request)
+    _check_csrf(staff, csrf)
+    with _db(request).session() as session:
+        fs = forms.get_session(session=session, session_id=session_id)
+        if fs is None or fs.status != "submitted":
+            raise HTTPException(404, "沒有這份已送出的表單")
+        fs.locked = locked == "1"
+        audit.record(session=session, actor=staff.name, action="form_locked" if fs.locked else "form_unlocked",
+                     details={"form": session_id})
+    return RedirectResponse(f"/admin/forms/{session_id}", status_code=303)
 
 
 @router.get("/calendar", response_class=HTMLResponse)
 def calendar_page(request: Request) -> HTMLResponse:
     staff = current(request)
     with _db(request).session() as session:
-        rows = [{"id": m.id, "program": m.program, "year": m.year, "title": m.title,
-                 "at": m.at.astimezone(TAIPEI).strftime("%Y-%m-%dT%H:%M"), "remind": m.remind, "what": m.what,
-                 "approximate": m.approximate, "classes": ",".join(m.audience.get("classes") or []), "origin": m.origin}
+        rows = [{"id": m.id, "program": program_label(m.program), "year": m.year, "title": m.title,
+                 "at": say_date(m), "tentative": m.approximate and "暫定" not in m.title + say_date(m), "remind": m.remind,
+                 "what": m.what, "classes": "、".join(f"{c}類" for c in m.audience.get("classes") or []) or "全部",
+                 "origin": ORIGINS.get(m.origin, m.origin)}
                 for m in calendar.milestones(session=session)]
     return _page(request, "calendar.html", staff, rows=rows, error=None)
 
@@ -254,26 +336,33 @@ def save_milestone(
 @router.get("/exports", response_class=HTMLResponse)
 def exports_page(request: Request) -> HTMLResponse:
     staff = current(request)
-    forms = {k: v.title for k, v in load_forms().items() if v.on_submit != "notice"}
-    return _page(request, "exports.html", staff, forms=forms)
-
-
-@router.get("/exports/{form_id}.csv")
-def export_csv(form_id: str, request: Request) -> Response:
-    current(request)
-    forms = load_forms()
-    if form_id not in forms:
-        raise HTTPException(404, "沒有這個表單")
     with _db(request).session() as session:
-        header, rows = export_rows(session, forms[form_id], None)
-    return csv_response(forms[form_id], header, rows)
+        cluster_options = [(c.code, c.name) for c in clusters.all_clusters(session=session)]
+    return _page(request, "exports.html", staff, forms={k: v.title for k, v in _catalog().items()},
+                 clusters=cluster_options)
+
+
+@router.get("/exports/{form_id}.{fmt}")
+def export_file(form_id: str, fmt: str, request: Request, cluster: str = "") -> Response:
+    current(request)
+    catalog = _catalog()
+    if form_id not in catalog:
+        raise HTTPException(404, f"沒有這個表單：{form_id}")
+    if fmt not in ("csv", "xlsx"):
+        raise HTTPException(404, "檔案格式只有 csv 或 xlsx")
+    with _db(request).session() as session:
+        chosen = clusters.cluster_by_code(session=session, code=cluster.strip().upper()) if cluster.strip() else None
+        if cluster.strip() and chosen is None:
+            raise HTTPException(404, f"找不到群聚代碼：{cluster}")
+        header, rows = export_rows(session, catalog[form_id], chosen)
+    return (csv_response if fmt == "csv" else xlsx_response)(catalog[form_id], header, rows)
 
 
 @router.get("/unanswered", response_class=HTMLResponse)
 def unanswered(request: Request) -> HTMLResponse:
     staff = current(request)
     with _db(request).session() as session:
-        rows = [{"at": r.created_at.astimezone(TAIPEI).strftime("%m/%d %H:%M"), "reason": r.reason, "text": r.text,
+        rows = [{"at": views.when(r.created_at), "reason": REASONS.get(r.reason, r.reason), "text": r.text,
                  "candidates": r.candidates} for r in questions.list_unanswered(session=session, limit=200)]
     return _page(request, "unanswered.html", staff, rows=rows)
 
@@ -285,5 +374,5 @@ def install(app) -> None:  # type: ignore[no-untyped-def]
     app.include_router(router)
 
     @app.exception_handler(LoginRequired)
-    async def _to_login(request: Request, exc: LoginRequired) -> Response:  # noqa: ARG001
+    async def _to_login(request: Request, exc: LoginRequired) -> Response:
         return Redirect("/admin/login", status_code=303)

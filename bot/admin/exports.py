@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+from collections.abc import Sequence
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Query, Request
@@ -17,8 +18,9 @@ from bot.admin.auth import StaffDep
 from db import clusters, forms
 from db.models import Cluster
 from knowledge.answers import display
+from knowledge.calendar import roc_date
 from knowledge.forms import Form, load_forms
-from knowledge.labels import TAIPEI
+from knowledge.labels import month_label
 from knowledge.scoring import DIMENSIONS, score
 
 __all__ = ["csv_response", "export_rows", "router", "xlsx_response"]
@@ -26,9 +28,24 @@ __all__ = ["csv_response", "export_rows", "router", "xlsx_response"]
 router = APIRouter(prefix="/admin/api")
 
 
-def _columns(form: Form) -> list[tuple[str, str, str]]:
+def _kpis(sessions: list[Any]) -> list[dict[str, Any]]:
+    """The custom KPIs seen across these check-ins, once each by name and unit, in first-seen order."""
+    seen: dict[tuple[str, str], dict[str, Any]] = {}
+    for fs in sessions:
+        for kpi in (fs.pending or {}).get("kpis") or []:
+            seen.setdefault((kpi["name"], kpi.get("unit") or ""), kpi)
+    return list(seen.values())
+
+
+def _columns(form: Form, kpis: Sequence[dict[str, Any]] = ()) -> list[tuple[str, str, str]]:
     """(header, item id, part) in the form's order; a part splits one item into several columns."""
-    columns = [("送出時間", "", "submitted_at"), ("群聚代碼", "", "cluster_code"), ("群聚", "", "cluster_name")]
+    columns = [("送出時間", "", "submitted_at")]
+    if form.per_month:
+        columns.append(("月份", "", "month"))
+    if form.program == "digital_cluster":
+        columns += [("群聚代碼", "", "cluster_code"), ("群聚", "", "cluster_name")]
+    elif not any(item.id == "alliance_name" for item in form.items):
+        columns.append(("所屬聯盟", "", "alliance"))
     for item in form.items:
         name = f"{item.code} {item.label}" if item.code else item.label
         if item.type == "yes_no" and item.dimension:
@@ -38,13 +55,17 @@ def _columns(form: Form) -> list[tuple[str, str, str]]:
                         (f"{name}｜輔導後預計達成情況（家數）", item.id, "expected")]
         else:
             columns.append((name, item.id, "value"))
+    for kpi in kpis:
+        unit = f"（{kpi['unit']}）" if kpi.get("unit") else ""
+        columns += [(f"自訂指標：{kpi['name']}{unit}", kpi["name"], "kpi"),
+                    (f"自訂指標：{kpi['name']}{unit}｜目標", kpi["name"], "kpi_target")]
     if form.scoring == "oesi":
         columns += [(f"{name}({d}) 小計", d, "subtotal") for d, name in DIMENSIONS.items()]
     return columns
 
 
 def _cell(form: Form, answers: dict[str, Any], item_id: str, part: str) -> Any:
-    item = next(i for i in form.items if i.id == item_id)
+    item = form.item(item_id)
     value = answers.get(item_id)
     if value is None:
         return ""
@@ -58,11 +79,16 @@ def _cell(form: Form, answers: dict[str, Any], item_id: str, part: str) -> Any:
 
 
 def export_rows(session, form: Form, cluster: Cluster | None) -> tuple[list[str], list[list[Any]]]:  # type: ignore[no-untyped-def]
-    columns = _columns(form)
+    """The header and one row per submission; check-ins carry their month and the cluster's own KPIs."""
+    submitted = forms.submitted_sessions(session=session, form_id=form.id, cluster_id=cluster.id if cluster else None)
+    columns = _columns(form, _kpis(submitted) if form.dynamic == "cluster_kpis" else [])
+    alliances = {user: value for user, value, _ in forms.item_values(session=session, item_id="alliance_name",
+                                                                      form_id="ia_survey")}
     rows: list[list[Any]] = []
     known: dict[int, Cluster | None] = {}
-    for fs in forms.submitted_sessions(session=session, form_id=form.id, cluster_id=cluster.id if cluster else None):
+    for fs in submitted:
         answers = forms.answers_of(session=session, session_id=fs.id)
+        kpi_ids = {k["name"]: k for k in (fs.pending or {}).get("kpis") or []}
         if fs.cluster_id and fs.cluster_id not in known:
             known[fs.cluster_id] = clusters.get_cluster(session=session, cluster_id=fs.cluster_id)
         linked = known.get(fs.cluster_id) if fs.cluster_id else None
@@ -70,7 +96,14 @@ def export_rows(session, form: Form, cluster: Cluster | None) -> tuple[list[str]
         row: list[Any] = []
         for _, item_id, part in columns:
             if part == "submitted_at":
-                row.append(fs.submitted_at.astimezone(TAIPEI).strftime("%Y-%m-%d %H:%M") if fs.submitted_at else "")
+                row.append(roc_date(fs.submitted_at, weekday=False) if fs.submitted_at else "")
+            elif part == "month":
+                row.append(month_label(str((fs.pending or {}).get("month", ""))))
+            elif part == "alliance":
+                row.append(alliances.get(fs.line_user_id, ""))
+            elif part in ("kpi", "kpi_target"):
+                kpi = kpi_ids.get(item_id)
+                row.append("" if kpi is None else answers.get(kpi["id"], "") if part == "kpi" else kpi["target"])
             elif part == "cluster_code":
                 row.append(linked.code if linked else "")
             elif part == "cluster_name":
@@ -86,14 +119,25 @@ def export_rows(session, form: Form, cluster: Cluster | None) -> tuple[list[str]
 def _selection(request: Request, form_id: str, cluster_code: str | None) -> tuple[Form, Cluster | None]:
     forms = load_forms()
     if form_id not in forms:
-        raise HTTPException(404, f"unknown form {form_id!r}; one of: {', '.join(sorted(forms))}")
+        raise HTTPException(404, f"沒有這個表單：{form_id}（可用：{'、'.join(sorted(forms))}）")
     cluster = None
     if cluster_code:
         with request.app.state.services.db.session() as session:
             cluster = clusters.cluster_by_code(session=session, code=cluster_code)
         if cluster is None:
-            raise HTTPException(404, f"unknown cluster code {cluster_code!r}")
+            raise HTTPException(404, f"找不到群聚代碼：{cluster_code}")
     return forms[form_id], cluster
+
+
+def _inert(value: Any) -> Any:
+    """Text a spreadsheet would run as a formula (=, +, -, @ first) is kept as text."""
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+        return "'" + value
+    return value
+
+
+def _safe(rows: list[list[Any]]) -> list[list[Any]]:
+    return [[_inert(v) for v in row] for row in rows]
 
 
 def csv_response(form: Form, header: list[str], rows: list[list[Any]]) -> Response:
@@ -101,7 +145,7 @@ def csv_response(form: Form, header: list[str], rows: list[list[Any]]) -> Respon
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(header)
-    writer.writerows(rows)
+    writer.writerows(_safe(rows))
     return Response(("\ufeff" + buffer.getvalue()).encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"Content-Disposition": f'attachment; filename="{form.id}.csv"'})
 
@@ -113,7 +157,7 @@ def xlsx_response(form: Form, header: list[str], rows: list[list[Any]]) -> Respo
     sheet = book.active
     sheet.title = form.short
     sheet.append(header)
-    for row in rows:
+    for row in _safe(rows):
         sheet.append(row)
     out = io.BytesIO()
     book.save(out)

@@ -47,9 +47,11 @@ def message_event(message: dict[str, Any], user_id: str = "U" + "a" * 32, **kw: 
     return event
 
 
-def postback_event(data: str, user_id: str = "U" + "a" * 32, **kw: Any) -> dict[str, Any]:
+def postback_event(data: str, user_id: str = "U" + "a" * 32, params: dict[str, str] | None = None,
+                   **kw: Any) -> dict[str, Any]:
+    """A button tap; ``params`` carries what a date/time picker returns (``{"date": "2026-12-01"}``)."""
     event = _base("postback", user_id, **kw)
-    event["postback"] = {"data": data}
+    event["postback"] = {"data": data, **({"params": params} if params else {})}
     return event
 
 

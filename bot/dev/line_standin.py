@@ -12,6 +12,7 @@ import asyncio
 import itertools
 import threading
 import time
+import uuid
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
@@ -67,6 +68,28 @@ def _check_messages(messages: Any, kind: str) -> str | None:
     return None
 
 
+def _check_rich_menu(body: Any) -> str | None:
+    """LINE's documented rich menu limits: size, at most 20 areas inside the image, a short bar text."""
+    if not isinstance(body, dict):
+        return "rich menu object required"
+    size = body.get("size") or {}
+    if size.get("width") != 2500 or size.get("height") not in (1686, 843):
+        return "size must be 2500x1686 or 2500x843"
+    if not 1 <= len(body.get("chatBarText") or "") <= 14:
+        return "chatBarText must be 1 to 14 characters"
+    if not 1 <= len(body.get("name") or "") <= 300:
+        return "name must be 1 to 300 characters"
+    areas = body.get("areas") or []
+    if not 1 <= len(areas) <= 20:
+        return "areas must be 1 to 20"
+    for area in areas:
+        b = area.get("bounds") or {}
+        if b.get("x", -1) < 0 or b.get("y", -1) < 0 or b.get("x", 0) + b.get("width", 0) > size["width"] \
+                or b.get("y", 0) + b.get("height", 0) > size["height"]:
+            return "area bounds must be inside the image"
+    return None
+
+
 class LineStandin:
     def __init__(self, *, latency: float = 0.0, keep: int = 100_000) -> None:
         self.latency = latency
@@ -76,6 +99,12 @@ class LineStandin:
         #: Scripted responses for the next calls to a path suffix, e.g. ``[(429, {"Retry-After": "1"})]``.
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._accepted_keys: set[str] = set()
+        #: Rich menus as LINE keeps them: definitions, images, and the default one.
+        self.rich_menus: dict[str, dict[str, Any]] = {}
+        self.rich_menu_images: dict[str, tuple[bytes, str]] = {}
+        self.default_rich_menu: str | None = None
+        #: Changes on every start, so the dev chat page knows to read the call log from the top.
+        self.boot = uuid.uuid4().hex[:12]
         self.app = self._build()
 
     # -- inspection (tests, dev page) ---------------------------------------------------------
@@ -92,6 +121,9 @@ class LineStandin:
             self.calls.clear()
             self._accepted_keys.clear()
             self.failures.clear()
+            self.rich_menus.clear()
+            self.rich_menu_images.clear()
+            self.default_rich_menu = None
 
     def fail_next(self, suffix: str, status: int, headers: dict[str, str] | None = None, times: int = 1) -> None:
         self.failures.setdefault(suffix, []).extend([(status, headers or {})] * times)
@@ -196,6 +228,87 @@ class LineStandin:
         async def calls(since: int = 0) -> JSONResponse:
             with standin._lock:
                 items = [c.as_dict() for c in standin.calls if c.seq > since]
-            return JSONResponse({"calls": items})
+            return JSONResponse({"calls": items, "boot": standin.boot})
+
+        # -- rich menus ---------------------------------------------------------------------------
+
+        @app.post("/v2/bot/richmenu")
+        async def create_rich_menu(request: Request) -> JSONResponse:
+            result = await record(request, None)
+            if isinstance(result, JSONResponse):
+                return result
+            _, body = result
+            problem = _check_rich_menu(body)
+            if problem:
+                return _error("The request body has 1 error(s)", details=[{"message": problem}])
+            menu_id = "richmenu-" + uuid.uuid4().hex
+            standin.rich_menus[menu_id] = {**body, "richMenuId": menu_id}
+            return JSONResponse({"richMenuId": menu_id})
+
+        @app.get("/v2/bot/richmenu/list")
+        async def list_rich_menus(request: Request) -> JSONResponse:
+            result = await record(request, None)
+            if isinstance(result, JSONResponse):
+                return result
+            return JSONResponse({"richmenus": list(standin.rich_menus.values())})
+
+        @app.get("/v2/bot/richmenu/{menu_id}")
+        async def get_rich_menu(menu_id: str) -> JSONResponse:
+            menu = standin.rich_menus.get(menu_id)
+            return JSONResponse(menu) if menu else _error("Not found", 404)
+
+        @app.delete("/v2/bot/richmenu/{menu_id}")
+        async def delete_rich_menu(menu_id: str, request: Request) -> JSONResponse:
+            result = await record(request, None)
+            if isinstance(result, JSONResponse):
+                return result
+            if standin.rich_menus.pop(menu_id, None) is None:
+                return _error("Not found", 404)
+            standin.rich_menu_images.pop(menu_id, None)
+            if standin.default_rich_menu == menu_id:
+                standin.default_rich_menu = None
+            return JSONResponse({})
+
+        @app.post("/v2/bot/richmenu/{menu_id}/content")
+        async def upload_rich_menu_image(menu_id: str, request: Request) -> JSONResponse:
+            if not request.headers.get("authorization", "").startswith("Bearer "):
+                return _error("Authentication failed", 401)
+            if menu_id not in standin.rich_menus:
+                return _error("Not found", 404)
+            if menu_id in standin.rich_menu_images:
+                return _error("An image has already been uploaded to the richmenu", 400)
+            kind = request.headers.get("content-type", "")
+            data = await request.body()
+            if kind not in ("image/png", "image/jpeg") or not data or len(data) > 1024 * 1024:
+                return _error("The image must be a PNG or JPEG of at most 1 MB", 400)
+            standin.rich_menu_images[menu_id] = (data, kind)
+            with standin._lock:
+                standin.calls.append(Call(next(standin._seq), "POST", request.url.path, {"bytes": len(data)}, {}))
+            return JSONResponse({})
+
+        @app.get("/v2/bot/richmenu/{menu_id}/content")
+        async def rich_menu_image(menu_id: str):  # type: ignore[no-untyped-def]
+            from fastapi.responses import Response
+
+            image = standin.rich_menu_images.get(menu_id)
+            return Response(image[0], media_type=image[1]) if image else _error("Not found", 404)
+
+        @app.post("/v2/bot/user/all/richmenu/{menu_id}")
+        async def set_default_rich_menu(menu_id: str, request: Request) -> JSONResponse:
+            result = await record(request, None)
+            if isinstance(result, JSONResponse):
+                return result
+            if menu_id not in standin.rich_menus:
+                return _error("Not found", 404)
+            if menu_id not in standin.rich_menu_images:
+                return _error("must upload richmenu image before applying it to user", 400)
+            standin.default_rich_menu = menu_id
+            return JSONResponse({})
+
+        @app.get("/v2/bot/user/all/richmenu")
+        async def default_rich_menu() -> JSONResponse:
+            if standin.default_rich_menu is None:
+                return _error("no default richmenu", 404)
+            return JSONResponse({"richMenuId": standin.default_rich_menu})
 
         return app

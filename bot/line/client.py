@@ -7,7 +7,6 @@ stand-in (dev mode, tests, benchmarks).
 """
 from __future__ import annotations
 
-import asyncio
 import logging
 from collections.abc import Sequence
 
@@ -20,6 +19,7 @@ from linebot.v3.messaging import (
     MulticastRequest,
     PushMessageRequest,
     ReplyMessageRequest,
+    RichMenuRequest,
     ShowLoadingAnimationRequest,
 )
 from linebot.v3.messaging.exceptions import ApiException
@@ -110,7 +110,7 @@ class LineClient:
             return await awaitable
         except ApiException as exc:
             raise LineError(exc.status or 0, str(exc.reason), retry_after=_retry_after(exc.headers)) from None
-        except (TimeoutError, OSError, asyncio.TimeoutError) as exc:
+        except (TimeoutError, OSError) as exc:
             raise LineError(0, type(exc).__name__) from None
 
     async def content(self, message_id: str) -> tuple[bytes, str | None]:
@@ -120,6 +120,26 @@ class LineClient:
         )
         headers = response.headers or {}
         return bytes(response.data), headers.get("Content-Type") or headers.get("content-type")
+
+    # -- rich menu (``python -m bot richmenu``; dev mode installs one into the stand-in) ----------
+
+    async def rich_menus(self) -> list[tuple[str, str]]:
+        """(id, name) of every rich menu on the channel."""
+        response = await self._call(self.api.get_rich_menu_list(_request_timeout=self.timeout))
+        return [(menu.rich_menu_id, menu.name) for menu in response.richmenus or []]
+
+    async def create_rich_menu(self, request: RichMenuRequest, image: bytes, content_type: str = "image/png") -> str:
+        """Create a rich menu and upload its image; returns its id."""
+        created = await self._call(self.api.create_rich_menu(request, _request_timeout=self.timeout))
+        await self._call(self.blob.set_rich_menu_image(created.rich_menu_id, image, _request_timeout=self.timeout,
+                                                       _headers={"Content-Type": content_type}))
+        return created.rich_menu_id
+
+    async def set_default_rich_menu(self, rich_menu_id: str) -> None:
+        await self._call(self.api.set_default_rich_menu(rich_menu_id, _request_timeout=self.timeout))
+
+    async def delete_rich_menu(self, rich_menu_id: str) -> None:
+        await self._call(self.api.delete_rich_menu(rich_menu_id, _request_timeout=self.timeout))
 
     async def close(self) -> None:
         await self._api_client.close()

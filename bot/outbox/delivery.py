@@ -22,7 +22,7 @@ from db import deliveries
 from db.engine import Database
 from knowledge.clock import Clock
 
-__all__ = ["DeliveryReport", "Deliverer"]
+__all__ = ["Deliverer", "DeliveryReport"]
 
 log = logging.getLogger(__name__)
 

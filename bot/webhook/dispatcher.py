@@ -53,7 +53,7 @@ def to_events(raws: list[Any]) -> list[Event]:
     return events
 
 
-async def recover(services: "Services", line: "LineClient") -> int:
+async def recover(services: Services, line: LineClient) -> int:
     """Handle events that were acknowledged but never handled (the process died in between)."""
     stored = await anyio.to_thread.run_sync(kept.orphans, services)
     if stored:
@@ -62,7 +62,7 @@ async def recover(services: "Services", line: "LineClient") -> int:
     return len(stored)
 
 
-async def process_stored(stored: list[tuple[int, Any]], services: "Services", line: "LineClient") -> None:
+async def process_stored(stored: list[tuple[int, Any]], services: Services, line: LineClient) -> None:
     """Parse kept events and handle them; an event we cannot parse is dropped from the inbox."""
     events, inbox_ids = [], []
     for inbox_id, raw in stored:
@@ -88,7 +88,7 @@ def _lock_for(event: Event) -> asyncio.Lock:
     return lock
 
 
-async def process_events(events: list[Event], services: "Services", line: "LineClient", *,
+async def process_events(events: list[Event], services: Services, line: LineClient, *,
                          inbox_ids: list[int] | None = None) -> None:
     """Handle events in timestamp order; one failing event never stops the others."""
     pairs = list(zip(events, inbox_ids or [None] * len(events)))
@@ -96,7 +96,7 @@ async def process_events(events: list[Event], services: "Services", line: "LineC
         try:
             async with _lock_for(event):
                 await process_event(event, services, line, inbox_id=inbox_id)
-        except Exception:  # noqa: BLE001 — logged; the user gets an apology if we can reply
+        except Exception:
             log.exception("event handling failed", extra={"event": type(event).__name__})
             token = getattr(event, "reply_token", None)
             if token:
@@ -106,7 +106,7 @@ async def process_events(events: list[Event], services: "Services", line: "LineC
                     pass
 
 
-async def process_event(event: Event, services: "Services", line: "LineClient", *, inbox_id: int | None = None) -> None:
+async def process_event(event: Event, services: Services, line: LineClient, *, inbox_id: int | None = None) -> None:
     if is_standby(event):
         if inbox_id is not None:
             await anyio.to_thread.run_sync(kept.forget, services, inbox_id)
@@ -136,7 +136,7 @@ async def process_event(event: Event, services: "Services", line: "LineClient", 
         await run_effect(effect, services, line)
 
 
-def _loading_indicator(event: Event, line: "LineClient") -> asyncio.Task[None]:
+def _loading_indicator(event: Event, line: LineClient) -> asyncio.Task[None]:
     """Show LINE's typing animation if handling a user's message turns out to be slow."""
     source = getattr(event, "source", None)
     chat = getattr(source, "user_id", None) if getattr(source, "type", "") == "user" else None
@@ -152,7 +152,7 @@ def _loading_indicator(event: Event, line: "LineClient") -> asyncio.Task[None]:
     return asyncio.create_task(later())
 
 
-async def _reply_or_push(event: Event, token: str, replies: list[Reply], services: "Services", line: "LineClient") -> None:
+async def _reply_or_push(event: Event, token: str, replies: list[Reply], services: Services, line: LineClient) -> None:
     """Reply; if LINE rejects the token (expired, used) or never answers, push instead.
 
     The push carries a retry key derived from the event id, so a retried push cannot arrive twice.
@@ -176,7 +176,7 @@ async def _reply_or_push(event: Event, token: str, replies: list[Reply], service
                      details={"reason": reason, "outcome": outcome, "error": (error or "")[:200]})
 
 
-async def run_effect(effect: Effect, services: "Services", line: "LineClient") -> None:
+async def run_effect(effect: Effect, services: Services, line: LineClient) -> None:
     """Work a handler asked for after its reply: it may be slow or touch the network."""
     from bot.outbox import notices
 
@@ -188,11 +188,11 @@ async def run_effect(effect: Effect, services: "Services", line: "LineClient") -
             with services.db.session() as session:
                 forms.add_evidence(session=session, session_id=effect.session_id, message_id=effect.message_id,
                                    content_type=content_type, data=data[:10_000_000])
-    except Exception:  # noqa: BLE001 — logged; the user already has their reply
+    except Exception:
         log.exception("effect failed", extra={"effect": type(effect).__name__})
 
 
-def _handle(event: Event, services: "Services", inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
+def _handle(event: Event, services: Services, inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
     """Run the router in one transaction; retried on fresh state if another process raced us.
 
     Across processes, the user's row is locked for the transaction (PostgreSQL) and form
@@ -209,7 +209,7 @@ def _handle(event: Event, services: "Services", inbox_id: int | None = None) -> 
     return [], []
 
 
-def _handle_once(event: Event, services: "Services", inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
+def _handle_once(event: Event, services: Services, inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
     said = incoming(event)
     with services.db.session() as session:
         if said.event_id and not inbox.claim_event(session=session, webhook_event_id=said.event_id):

@@ -18,7 +18,7 @@ from bot.webhook import inbox
 from bot.webhook.dispatcher import process_stored
 from knowledge.errors import AssistantError
 
-__all__ = ["BadPayload", "MAX_BODY_BYTES", "raw_events", "router"]
+__all__ = ["MAX_BODY_BYTES", "BadPayload", "raw_events", "router"]
 
 router = APIRouter()
 

@@ -75,6 +75,10 @@ def incoming(event: Event) -> Incoming:
     if isinstance(event, PostbackEvent):
         decoded = postback.decode(event.postback.data)
         action, params = decoded if decoded else ("expired", {})
+        picked = getattr(event.postback, "params", None) or {}
+        for key in ("date", "time", "datetime"):  # what a date picker returns
+            if isinstance(picked, dict) and picked.get(key):
+                params = {**params, key: str(picked[key])}
         return Incoming("postback", action=action, params=params, **common)
     if isinstance(event, FollowEvent):
         return Incoming("follow", **common)

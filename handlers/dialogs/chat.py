@@ -7,7 +7,8 @@ from __future__ import annotations
 
 import re
 
-from db import clusters, forms, subscriptions, users
+from db import clusters, forms, users
+from handlers import membership
 from handlers.context import Ctx
 from handlers.dialogs.engine import Engine
 from handlers.replies import Reply, text
@@ -16,8 +17,8 @@ from knowledge.forms import load_consents, load_forms
 from knowledge.labels import fold
 
 __all__ = [
-    "FORM_TRIGGERS", "JOIN", "form_for", "has_live_form", "on_form_image", "on_form_postback", "on_form_text",
-    "on_join_cluster", "on_page", "on_resume", "on_start_form",
+    "CHECKINS", "FORM_TRIGGERS", "JOIN", "form_for", "has_live_form", "on_form_date", "on_form_image", "on_form_media",
+    "on_form_postback", "on_form_text", "on_join_cluster", "on_page", "on_resume", "on_start_form",
 ]
 
 #: What users say to start (or resume) each form; checked on the whole message.
@@ -25,16 +26,19 @@ FORM_TRIGGERS: dict[str, str] = {
     "dc_member": r"(我要|開始|填寫?|繼續)?(成員)?(自我評估|自評|自評表|自我評估表|成員基本資料表?|成員自評)(表)?",
     "dc_cluster": r"(我要|開始|填寫?|繼續)?(群聚自評|群聚自我評估表?|群聚現況自我評估表?|建立群聚)",
     "ia_survey": r"(我要|開始|填寫?|繼續)?(聯盟調查|聯盟業者基本資料表?|企業營運現況調查|聯盟問卷)",
-    "checkin": r"(我要|開始|填寫?|回報)?(月報|每月回報|進度回報|群聚月報)",
+    "checkin": r"(我要|開始|填寫?|回報)?(月報|每月回報|進度回報)",
+    "dc_checkin": r"(我要|開始|填寫?|回報)?(群聚月報|數位群聚月報)",
     "ia_checkin": r"(我要|開始|填寫?|回報)?(聯盟月報|聯盟進度回報)",
     "staff_notice": r"/公告|／公告|/notice",
 }
-JOIN = re.compile(r"^(?:加入群聚|群聚代碼|加入)\s*[:：]?\s*([A-Za-z0-9]{6})$")
+JOIN = re.compile(r"^(?:加入群聚|群聚代碼|加入)\s*[:：]?\s*([A-Za-z0-9]*)$")
+#: Which check-in a user means by 「月報」: the program they take part in.
+CHECKINS = {"digital_cluster": "checkin", "intl_alliance": "ia_checkin"}
 
 
 def _engine(ctx: Ctx) -> Engine:
     return Engine(ctx.session, ctx.user_id or "", load_forms(), load_consents(), ctx.services.assistant,
-                  today=ctx.services.clock.today(), is_staff=ctx.is_staff)
+                  now=ctx.services.clock.now(), is_staff=ctx.is_staff)
 
 
 def _reply(ctx: Ctx, engine: Engine, replies: list[Reply]) -> None:
@@ -58,15 +62,25 @@ def has_live_form(ctx: Ctx) -> bool:
 
 
 def on_start_form(ctx: Ctx) -> None:
-    """Starts (or resumes) the form the user asked for: 自我評估, 群聚自評, 聯盟調查."""
+    """Starts (or resumes) the form the user asked for: 自我評估, 群聚自評, 聯盟調查, 月報."""
     form_id = form_for(ctx.text)
-    if form_id == "checkin" and ctx.user_id is not None:
-        programs = {s.program for s in subscriptions.of_user(session=ctx.session, line_user_id=ctx.user_id)}
-        if programs == {"intl_alliance"}:
-            form_id = "ia_checkin"  # alliance members say 「月報」 too
     if ctx.user_id is None or form_id is None:
         ctx.reply(text("請在與小幫手的一對一聊天中填寫表單喔。"))
         return
+    if form_id == "checkin":
+        programs = membership.programs_of(ctx)
+        if not programs:
+            ctx.reply(text("月報是給已入選的群聚領導企業和聯盟成員填的。群聚成員請先向領導企業要群聚代碼，說「加入群聚 代碼」；"
+                           "聯盟成員請先填「聯盟調查」。", (Choice("加入群聚", "say", {"text": "加入群聚"}),
+                                                             Choice("填聯盟調查", "say", {"text": "聯盟調查"}))))
+            return
+        if len(programs) > 1:
+            ctx.reply(text("您同時參加數位群聚和國際主題聯盟，要填哪一份月報呢？",
+                           (Choice("數位群聚月報", "say", {"text": "群聚月報"}), Choice("聯盟月報", "say", {"text": "聯盟月報"}))))
+            return
+        form_id = CHECKINS[programs.pop()]
+    elif form_id == "dc_checkin":
+        form_id = "checkin"
     engine = _engine(ctx)
     _reply(ctx, engine, engine.start(form_id))
 
@@ -108,6 +122,27 @@ def on_page(ctx: Ctx) -> None:
     ctx.reply(*engine.page(live, page))
 
 
+def on_form_date(ctx: Ctx) -> None:
+    """A date picked with the date picker answers the date question it was shown under."""
+    engine = _engine(ctx)
+    live = engine.live()
+    params = ctx.postback_params
+    if live is None or params.get("k") != f"form:{live.id}" or not params.get("date"):
+        ctx.reply(text("這個日期選擇已經過期了，請直接輸入日期，例如「112/3/7」。"))
+        return
+    _reply(ctx, engine, engine.handle_text(live, params["date"]))
+
+
+def on_form_media(ctx: Ctx) -> None:
+    """A sticker (or a file) while a form is live: acknowledged, and the question asked again."""
+    engine = _engine(ctx)
+    live = engine.live()
+    if live is None:
+        return
+    engine.say("收到了 😊 表單還停在這一題，接著填：")
+    _reply(ctx, engine, engine.current(live))
+
+
 def on_form_postback(ctx: Ctx) -> None:
     """Buttons on form messages (reopen a submitted form)."""
     params = ctx.postback_params
@@ -121,7 +156,14 @@ def on_join_cluster(ctx: Ctx) -> None:
     match = JOIN.match(fold(ctx.text))
     if ctx.user_id is None or match is None:
         return
-    cluster = clusters.cluster_by_code(session=ctx.session, code=match.group(1))
+    code = match.group(1)
+    if not code:
+        ctx.reply(text("請問群聚代碼是什麼？代碼是領導企業建立群聚時拿到的 6 碼英數字，請輸入「加入群聚 代碼」，例如「加入群聚 K7P2QX」。"))
+        return
+    if len(code) != 6:
+        ctx.reply(text(f"群聚代碼是 6 碼英數字，您輸入的「{code}」是 {len(code)} 碼，請再向領導企業確認一次。"))
+        return
+    cluster = clusters.cluster_by_code(session=ctx.session, code=code)
     if cluster is None:
         ctx.reply(text("找不到這個群聚代碼，請向領導企業再確認一次（6 碼英數字）。"))
         return

@@ -10,22 +10,22 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy.orm import Session
 
 from db import clusters, forms, users
-from db.models import FormSession, utcnow
+from db.models import FormSession
 from handlers.dialogs import hooks
+from handlers.dialogs.answering import Answering
 from handlers.dialogs.lifecycle import CONSENT, Lifecycle
 from handlers.dialogs.machine import Command, read_command, transition
-from handlers.dialogs.questions import choices, question, say_choice
+from handlers.dialogs.questions import question, say_choice
 from handlers.effects import Effect, FetchEvidence
 from handlers.replies import Reply, Text
-from knowledge.answers import InvalidAnswer, parse_answer
 from knowledge.assistant import Assistant, Choice
 from knowledge.forms import Consent, Form, FormItem, FormSection
-from knowledge.labels import fold, month_key
+from knowledge.labels import TAIPEI, fold, month_key
 
 __all__ = ["Engine"]
 
@@ -33,16 +33,20 @@ _QUESTION_HINT = re.compile(r"[?？]$|嗎$|呢$|什麼|幾[天號家點月]|哪[
 
 
 @dataclass
-class Engine(Lifecycle):
+class Engine(Answering, Lifecycle):
     session: Session
     user_id: str
     forms: dict[str, Form]
     consents: dict[str, Consent]
     assistant: Assistant
-    today: date
+    now: datetime  # the services' clock: a check-in set in July is submitted in July, in tests too
     is_staff: bool = False
     replies: list[Reply] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+
+    @property
+    def today(self) -> date:
+        return self.now.astimezone(TAIPEI).date()
 
     def say(self, body: str, options: tuple[Choice, ...] = ()) -> list[Reply]:
         self.replies.append(Text(body, options))
@@ -73,8 +77,7 @@ class Engine(Lifecycle):
         if form.staff_only and not self.is_staff:
             return self.say("這個功能只開放計畫同仁使用喔。")
         existing = forms.latest_session(session=self.session, line_user_id=self.user_id, form_id=form_id,
-                                        statuses=("consent", "active", "editing", "confirm_cancel", "paused", "review",
-                                                  "submitted"))
+                                        statuses=(*forms.OPEN, "paused", "submitted"))
         month = month_key(self.today)
         if existing is not None and form.per_month and existing.pending.get("month") != month:
             if existing.status != "submitted":
@@ -86,6 +89,8 @@ class Engine(Lifecycle):
             other = self.live()
             if other is not None and other.id != existing.id:
                 self.pause(other, Command("pause"), quiet=True)
+            if existing.status == "consent":
+                return self.ask_consent(form)  # still waiting for 同意: ask again, never skip it
             if existing.status == "paused":
                 existing.status = "active"
                 self.say(f"歡迎回來！接著填「{form.title}」。")
@@ -110,7 +115,10 @@ class Engine(Lifecycle):
             fs.pending = {"month": month, "kpis": clusters.kpi_snapshot(session=self.session, cluster_id=cluster_id)}
         if form.consent is None:
             return self.current(fs)
-        consent = self.consents[form.consent]
+        return self.ask_consent(form)
+
+    def ask_consent(self, form: Form) -> list[Reply]:
+        consent = self.consents[form.consent or ""]
         return self.say(f"開始填寫「{form.title}」，共 {len(form.items)} 題，可以分好幾次填完，每題答完就會存檔。\n\n"
                         f"填寫前請先看「{consent.title}」重點：\n{consent.short}\n\n請問您同意嗎？", CONSENT)
 
@@ -158,86 +166,9 @@ class Engine(Lifecycle):
         item = form.items[fs.position]
         answers = forms.answers_of(session=self.session, session_id=fs.id)
         counts = hooks.member_counts(self.session, fs, self.forms) if item.type == "count_pair" else {}
-        self.replies.append(question(fs, form, item, answers, page=page, member_count=counts.get(item.member_item or "")))
+        self.replies.append(question(fs, form, item, answers, page=page, member_count=counts.get(item.member_item or ""),
+                                     numbered=len(form.items) > 1))
         return self.replies
-
-    def answer(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        form = self.form_of(fs)
-        item = form.items[fs.position]
-        if item.type == "photos":
-            self.faq(text)
-            self.say("請直接傳照片給我；傳完請點「完成」，沒有照片請點「略過」。")
-            return self.current(fs)
-        if item.type == "text" and self.faq(text):
-            return self.current(fs)
-        try:
-            parsed = parse_answer(item, text, limit=hooks.cluster_size(self.session, fs, form), today=self.today)
-        except InvalidAnswer as problem:
-            if not self.faq(text):
-                self.say(f"⚠️ {problem}")
-            return self.current(fs)
-        if item.type == "multi":
-            chosen = list(dict.fromkeys([*fs.pending.get("multi", []), *parsed.value]))
-            if item.max_choices and len(chosen) > item.max_choices:
-                return self.say(f"最多選 {item.max_choices} 項喔。", choices(fs, item))
-            fs.pending = {**fs.pending, "multi": chosen}
-            return self.current(fs)
-        forms.save_answer(session=self.session, session_id=fs.id, item_id=item.id, value=parsed.value)
-        self.replies += hooks.after_answer(self.session, self.user_id, fs, form, item, parsed.value)
-        return self.advance(fs, form)
-
-    def done(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        form = self.form_of(fs)
-        item = form.items[fs.position]
-        if item.type == "photos":
-            count = len(fs.pending.get("photos", []))
-            forms.save_answer(session=self.session, session_id=fs.id, item_id=item.id, value=count or None)
-            return self.advance(fs, form)
-        if item.type != "multi":
-            return self.answer(fs, command, text=text)
-        chosen = fs.pending.get("multi", [])
-        if not chosen and item.required:
-            return self.say("請至少選一項，再點「完成」。", choices(fs, item))
-        forms.save_answer(session=self.session, session_id=fs.id, item_id=item.id, value=chosen or None)
-        return self.advance(fs, form)
-
-    def skip(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        form = self.form_of(fs)
-        item = form.items[fs.position]
-        if item.required:
-            return self.say("這題是必填的，請回答後再繼續；不確定的話可以先「暫停」。", choices(fs, item))
-        forms.save_answer(session=self.session, session_id=fs.id, item_id=item.id, value=None)
-        return self.advance(fs, form)
-
-    def help(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        item = self.form_of(fs).items[fs.position]
-        self.say(item.help or "請依題目回答；也可以說「上一題」「略過」「暫停」「進度」。")
-        return self.current(fs)
-
-    def advance(self, fs: FormSession, form: Form) -> list[Reply]:
-        fs.pending = {k: v for k, v in fs.pending.items() if k != "multi"}
-        if fs.status == "editing" or fs.position + 1 >= len(form.items):
-            fs.status = "review"
-            return self.summary(fs)
-        fs.position += 1
-        return self.current(fs)
-
-    def back(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        fs.pending = {k: v for k, v in fs.pending.items() if k != "multi"}
-        if fs.position == 0:
-            self.say("已經是第一題了。")
-        fs.position = max(0, fs.position - 1)
-        return self.current(fs)
-
-    def edit(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        form = self.form_of(fs)
-        if not 1 <= command.number <= len(form.items):
-            self.say(f"題號是 1 到 {len(form.items)}，請再確認，例如「修改 3」。")
-            return self.summary(fs) if fs.status == "review" else self.current(fs)
-        fs.status = "editing" if fs.status in ("review", "editing") else "active"
-        fs.position = command.number - 1
-        fs.pending = {k: v for k, v in fs.pending.items() if k != "multi"}
-        return self.current(fs)
 
     def progress(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         form = self.form_of(fs)
@@ -254,7 +185,8 @@ class Engine(Lifecycle):
         self.replies += hooks.review(self.session, fs, form, answers, today=self.today)
         if form.on_submit == "notice":
             return self.replies
-        missing = [i + 1 for i, item in enumerate(form.items) if item.required and answers.get(item.id) is None]
+        missing = [i + 1 for i, item in enumerate(form.items)
+                   if item.required and form.asks(item, answers) and answers.get(item.id) is None]
         if missing:
             listed = "、".join(str(n) for n in missing[:10]) + ("…" if len(missing) > 10 else "")
             return self.say(f"還有必填題沒回答：第 {listed} 題。請輸入「修改 題號」補上，例如「修改 {missing[0]}」。",
@@ -273,9 +205,9 @@ class Engine(Lifecycle):
     def submit(self, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         form = self.form_of(fs)
         answers = forms.answers_of(session=self.session, session_id=fs.id)
-        if any(item.required and answers.get(item.id) is None for item in form.items):
+        if any(item.required and form.asks(item, answers) and answers.get(item.id) is None for item in form.items):
             return self.summary(fs)
-        fs.status, fs.submitted_at = "submitted", utcnow()  # counted in the check-in's own standing
+        fs.status, fs.submitted_at = "submitted", self.now  # counted in the check-in's own standing
         replies, effects, accepted = hooks.submitted(self.session, self.user_id, fs, form, answers, today=self.today)
         if accepted:
             fs.pending = {k: fs.pending[k] for k in ("month", "kpis") if k in fs.pending}

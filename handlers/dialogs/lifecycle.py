@@ -5,12 +5,13 @@ these methods like the others.
 """
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from db import forms
-from db.models import FormSession, utcnow
+from db.models import FormSession
 from handlers.dialogs.machine import Command
 from handlers.dialogs.questions import say_choice
 from handlers.replies import Reply
@@ -24,6 +25,7 @@ class Engine(Protocol):
     """What these transitions use of the engine they are mixed into."""
 
     session: Session
+    now: datetime
     forms: dict[str, Form]
     consents: dict[str, Consent]
     replies: list[Reply]
@@ -38,24 +40,24 @@ CONSENT = (say_choice("同意"), say_choice("不同意"), say_choice("看全文"
 
 
 class Lifecycle:
-    def agree(self: "Engine", fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
-        fs.consent_at, fs.status = utcnow(), "active"
+    def agree(self: Engine, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
+        fs.consent_at, fs.status = self.now, "active"
         self.say("謝謝您！我們開始吧。隨時可以說「上一題」「略過」「暫停」「進度」或「修改 題號」。")
         return self.current(fs)
 
-    def show_consent(self: "Engine", fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
+    def show_consent(self: Engine, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         consent = self.consents[self.forms[fs.form_id].consent or ""]
         return self.say(f"{consent.title}（全文）\n\n{consent.full}\n\n全文網址：{consent.url}", CONSENT[:2])
 
-    def decline(self: "Engine", fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
+    def decline(self: Engine, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         self.session.delete(fs)
         return self.say("沒問題，沒有同意就不會記錄任何資料。之後想填寫，隨時再跟我說一聲就好 🙂")
 
-    def ask_consent_again(self: "Engine", fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
+    def ask_consent_again(self: Engine, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         self.faq(text)
         return self.say("請先點「同意」或「不同意」，才能開始填寫喔。", CONSENT)
 
-    def pause(self: "Engine", fs: FormSession, command: Command, *, text: str = "", quiet: bool = False) -> list[Reply]:
+    def pause(self: Engine, fs: FormSession, command: Command, *, text: str = "", quiet: bool = False) -> list[Reply]:
         form = self.form_of(fs)
         if fs.status == "consent":
             self.session.delete(fs)
@@ -67,18 +69,18 @@ class Lifecycle:
         return self.say(f"已幫您暫存「{form.title}」（已填 {done}/{len(form.items)} 題）。\n"
                         f"想接著填時，輸入「繼續」或「{form.short}」就會回到第 {fs.position + 1} 題。", (say_choice("繼續"),))
 
-    def ask_cancel(self: "Engine", fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
+    def ask_cancel(self: Engine, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         fs.pending = {**fs.pending, "before_cancel": fs.status}
         fs.status = "confirm_cancel"
         return self.say("確定要取消嗎？已填的答案會一併刪除。", (say_choice("確定取消"), say_choice("繼續填寫")))
 
-    def cancel(self: "Engine", fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
+    def cancel(self: Engine, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         form = self.form_of(fs)
         forms.delete_answers(session=self.session, session_id=fs.id)
         fs.status, fs.pending = "cancelled", {}
         return self.say(f"已取消「{form.title}」，填過的答案都已刪除。需要時再跟我說「{form.short}」重新開始。")
 
-    def keep_going(self: "Engine", fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
+    def keep_going(self: Engine, fs: FormSession, command: Command, *, text: str = "") -> list[Reply]:
         """Not cancelled after all: back where the user was, and what they typed still counts."""
         pending = dict(fs.pending)
         fs.status = pending.pop("before_cancel", "active")

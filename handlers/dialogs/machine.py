@@ -8,9 +8,12 @@ A form session is always in one of these statuses (``FormSession.status``)::
     (deleted)          paused ──┘              editing ──┘         review
                   active/review ──cancel──▶ confirm_cancel ──confirm──▶ cancelled (answers deleted)
                                                   └──anything else──▶ back where it was
+    active/editing ──「有」 to a question that wants details──▶ details ──the details──▶ next question
+    active/editing ──「3」 where money is asked──▶ confirm ──「3萬」/「300萬」/「3元」──▶ next question
 
 ``editing`` is answering one question picked from the review («修改 3»): the answer returns to
-the review instead of moving on. What a user types is first read as a :class:`Command`; the
+the review instead of moving on. ``details`` collects what a 「有」 needs (名稱、數量) in the same
+step; ``confirm`` asks which unit an ambiguous amount meant. What a user types is first read as a :class:`Command`; the
 table then names the engine method that handles it. A command never becomes an answer: only
 ``answer`` does.
 """
@@ -22,9 +25,10 @@ from dataclasses import dataclass
 from db import forms
 from knowledge.labels import fold
 
-__all__ = ["Command", "OPEN", "STATUSES", "TABLE", "read_command", "transition"]
+__all__ = ["OPEN", "STATUSES", "TABLE", "Command", "read_command", "transition"]
 
-STATUSES = ("consent", "active", "editing", "confirm_cancel", "review", "paused", "submitted", "cancelled")
+STATUSES = ("consent", "active", "editing", "details", "confirm", "confirm_cancel", "review", "paused", "submitted",
+            "cancelled")
 #: Statuses in which the user's next message belongs to the form.
 OPEN = forms.OPEN
 
@@ -43,8 +47,9 @@ _WORDS: dict[str, str] = {
     "done": r"完成|選好了|done|ok",
     "submit": r"送出|確認送出|提交|submit",
     "summary": r"摘要|看摘要|檢視",
+    "keep": r"保留|保留原答案|不用改|維持",
 }
-_EDIT = re.compile(r"^(?:修改|改|更正|修正)\s*(?:第)?\s*(\d{1,3})\s*(?:題)?$")
+_EDIT = re.compile(r"^(?:修改|改|更正|修正)\s*(?:第)?\s*(\d{0,3})\s*(?:題)?$")
 _COMPILED = {name: re.compile(pattern) for name, pattern in _WORDS.items()}
 
 
@@ -59,7 +64,7 @@ def read_command(text: str, status: str) -> Command:
     folded = fold(text).lower()
     edit = _EDIT.match(folded)
     if edit:
-        return Command("edit", int(edit.group(1)))
+        return Command("edit", int(edit.group(1) or 0))  # a bare 「修改」 is an edit with no number
     # Consent words only mean consent while consent is asked: «好» may well answer a question.
     consent = {"agree", "decline", "full_text"}
     allowed = consent | {"cancel", "pause"} if status == "consent" else set(_WORDS) - consent
@@ -80,8 +85,19 @@ TABLE: dict[tuple[str, str], str] = {
     **{(status, command): method for status in ("active", "editing") for command, method in {
         "pause": "pause", "cancel": "ask_cancel", "progress": "progress", "edit": "edit", "back": "back",
         "skip": "skip", "help": "help", "done": "done", "resume": "current", "summary": "current",
-        "submit": "answer", "answer": "answer",
+        "submit": "answer", "answer": "answer", "keep": "keep",
     }.items()},
+    ("details", "pause"): "pause",
+    ("details", "cancel"): "ask_cancel",
+    ("details", "back"): "current_again",
+    ("details", "skip"): "details",
+    ("details", "edit"): "edit",
+    ("details", "*"): "details",
+    ("confirm", "pause"): "pause",
+    ("confirm", "cancel"): "ask_cancel",
+    ("confirm", "back"): "current_again",
+    ("confirm", "edit"): "edit",
+    ("confirm", "*"): "confirm_value",
     ("confirm_cancel", "confirm"): "cancel",
     ("confirm_cancel", "*"): "keep_going",
     ("review", "submit"): "submit",

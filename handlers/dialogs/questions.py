@@ -22,19 +22,32 @@ def page_key(fs: FormSession) -> str:
     return f"form:{fs.id}"
 
 
+#: A list longer than this is also written out with numbers, so it can be answered by number.
+NUMBERED_OVER = 6
+
+
 def question(fs: FormSession, form: Form, item: FormItem, answers: dict[str, Any], *, page: int = 0,
-             member_count: int | None = None) -> Text:
+             member_count: int | None = None, numbered: bool = True) -> Text:
     """Question ``fs.position`` with its number, section, current answer and choices."""
     section = form.section_of[item.id]
     lines = [f"第 {fs.position + 1}/{len(form.items)} 題｜{section.title}", _text(item, member_count)]
-    if item.id in answers:
-        lines.append(f"（目前的答案：{display(item, answers[item.id])}；要保留請再回答一次）")
+    if numbered and item.type in ("single", "multi") and len(item.options) > NUMBERED_OVER:
+        lines.append("\n".join(f"{n}. {option}" for n, option in enumerate(item.options, 1)))
+        lines.append("可以點選，或直接輸入編號。")
+    kept = item.id in answers and answers[item.id] is not None
+    if kept:
+        lines.append(f"（目前的答案：{display(item, answers[item.id])}，不改請點「保留」）")
     if item.type == "multi":
         chosen = fs.pending.get("multi", [])
-        lines.append("可複選，選完請點「完成」。" + (f"已選：{'、'.join(chosen)}" if chosen else ""))
+        lines.append("可複選，選完請點「完成」；再點一次已選的項目可以取消。" + (f"已選：{'、'.join(chosen)}" if chosen else ""))
+    if item.type == "date":
+        lines.append("可以點「📅 選日期」，或直接輸入，例如「112/3/7」。")
     if not item.required:
         lines.append("（選填，可以回「略過」）")
-    return Text("\n".join(lines), choices(fs, item, member_count), page=page, page_key=page_key(fs))
+    options = choices(fs, item, member_count)
+    if kept:
+        options = (say_choice("保留"), *options)
+    return Text("\n".join(lines), options, page=page, page_key=page_key(fs))
 
 
 def _text(item: FormItem, member_count: int | None) -> str:
@@ -53,9 +66,12 @@ def choices(fs: FormSession, item: FormItem, member_count: int | None = None) ->
         options = [say_choice("有"), say_choice("無")]
     elif item.type in ("single", "multi"):
         chosen = set(fs.pending.get("multi", [])) if item.type == "multi" else set()
-        options = [say_choice(button) for option, button in zip(item.options, item.buttons) if option not in chosen]
+        options = [say_choice(f"✓ {button}" if option in chosen else button, button)
+                   for option, button in zip(item.options, item.buttons)]
         if item.type == "multi":
             options.insert(0, say_choice("完成"))
+    elif item.type == "date":
+        options = [Choice("📅 選日期", "date", {"k": page_key(fs)})]
     elif item.type == "photos":
         options = [say_choice("完成")]
     elif item.type == "count_pair":

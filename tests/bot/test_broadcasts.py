@@ -84,8 +84,7 @@ def test_link_button_notice_is_a_valid_flex_message(bot: Bot) -> None:
     assert message["type"] == "flex" and message["altText"] == "說明會報名"
     from tests.utils import openapi
 
-    if openapi.available():
-        assert openapi.errors({"to": ["U1"], "messages": [message]}, "MulticastRequest") == []
+    assert openapi.errors({"to": ["U1"], "messages": [message]}, "MulticastRequest") == []
 
 
 def test_429_with_retry_after_is_retried_and_recorded(bot: Bot, settings, standin) -> None:  # type: ignore[no-untyped-def]

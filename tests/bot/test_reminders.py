@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import func, select
@@ -145,9 +145,8 @@ def test_month_end_in_taipei_is_not_month_end_in_utc(services, settings, standin
     # 2024-01-31 09:00 in Taipei is 01:00 UTC on the same day; 2024-01-31 20:00 UTC is already February in Taipei.
     run_at(services, settings, datetime(2024, 1, 31, 1, 0, tzinfo=TAIPEI).astimezone(TAIPEI).replace(hour=9))
     assert len([t for t in received(standin, LEADER_A) if "1月最後一天" in t]) == 1
-    from datetime import timezone
 
-    run_at(services, settings, datetime(2024, 1, 31, 20, 0, tzinfo=timezone.utc))  # 2/1 04:00 in Taipei
+    run_at(services, settings, datetime(2024, 1, 31, 20, 0, tzinfo=UTC))  # 2/1 04:00 in Taipei
     assert not any("2月" in t for t in received(standin, LEADER_A))
 
 

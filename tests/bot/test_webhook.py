@@ -106,7 +106,6 @@ def test_standby_events_get_no_reply(bot: Bot) -> None:
     assert bot.standin.replies() == []
 
 
-@pytest.mark.skipif(not openapi.available(), reason="LINE OpenAPI spec not found beside the repo")
 def test_everything_sent_conforms_to_the_messaging_api_spec(bot: Bot) -> None:
     bot.send(line_events.follow_event())
     for text in ["A類截止是哪天？", "竹山鎮第幾分群？", "東區第幾分群", "明天會下雨嗎", "評分", "影片", "你好"]:
@@ -181,4 +180,4 @@ def test_slow_work_shows_the_loading_animation(bot: Bot, monkeypatch) -> None:  
     bot.say("A類截止是哪天？")
     loading = bot.standin.calls_to("/chat/loading/start")
     assert len(loading) == 1 and loading[0].body["chatId"] == "U" + "a" * 32
-    assert openapi.errors(loading[0].body, "ShowLoadingAnimationRequest") == [] if openapi.available() else True
+    assert openapi.errors(loading[0].body, "ShowLoadingAnimationRequest") == []

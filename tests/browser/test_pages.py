@@ -99,3 +99,19 @@ def test_console_login_send_notice_and_delivery_report(server, page, tmp_path: P
     standin = app.state.standin  # type: ignore[attr-defined]
     assert sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast")) == 3
     shot(page, "console.png", tmp_path)
+
+
+def test_chat_page_keeps_talking_after_a_server_restart(database_url: str, page) -> None:  # type: ignore[no-untyped-def]
+    port = free_port()
+    settings = Settings(_env_file=None, dev_mode=True, database_url=database_url,
+                        line_api_base_url=f"http://127.0.0.1:{port}/dev/line-api", rate_limit_per_minute=10_000)
+    with serve_in_thread(create_app(settings), port=port) as url:
+        page.goto(f"{url}/dev/chat")
+        page.locator(".bot .bubble", has_text="小幫手").first.wait_for(timeout=10_000)
+    page.locator("#status").wait_for(state="visible", timeout=10_000)  # the page noticed the server went away
+    with serve_in_thread(create_app(settings), port=port):
+        page.locator("#status").wait_for(state="hidden", timeout=10_000)
+        page.fill("#text", "A類截止是哪天？")
+        page.press("#text", "Enter")
+        page.locator(".bot .bubble", has_text="3月7日").wait_for(timeout=10_000)
+        page.locator("#richmenu button[aria-label='問問題']").wait_for(timeout=15_000)

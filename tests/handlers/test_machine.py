@@ -38,3 +38,10 @@ def test_every_transition_is_an_engine_method() -> None:
 def test_every_open_status_has_a_row_in_the_table() -> None:
     statuses = {status for status, _ in TABLE}
     assert set(OPEN) <= statuses <= set(STATUSES)
+
+
+def test_every_status_fits_the_column_that_stores_it() -> None:
+    from db.models import FormSession
+
+    width = FormSession.__table__.c.status.type.length
+    assert all(len(status) <= width for status in STATUSES), [s for s in STATUSES if len(s) > width]

@@ -8,6 +8,7 @@ from fastapi.testclient import TestClient
 from bot.dev import line_events
 from bot.dev.line_standin import LineStandin
 from bot.services import Services
+from tests.utils import openapi
 
 __all__ = ["SECRET", "SHARED", "Bot", "quick_replies", "text_of"]
 
@@ -38,7 +39,13 @@ class Bot:
         assert response.status_code == 200, response.text
         new = self.standin.replies()[before:]
         token = event.get("replyToken")
-        return [m for call in new if call.body["replyToken"] == token for m in call.body["messages"]]
+        mine = [call for call in new if call.body["replyToken"] == token]
+        for call in mine:  # everything the assistant sends must be a valid LINE request
+            assert openapi.errors(call.body, "ReplyMessageRequest") == [], call.body
+            for message in call.body["messages"]:
+                shown = [item["action"]["label"] for item in quick_replies(message)]
+                assert len(shown) == len(set(shown)), f"repeated quick replies: {shown}"
+        return [m for call in mine for m in call.body["messages"]]
 
     def say(self, text: str, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
         return self.send(line_events.text_event(text, **kw))
@@ -48,7 +55,15 @@ class Bot:
         action = item["action"]
         if action["type"] == "message":
             return self.say(action["text"], **kw)
+        if action["type"] == "datetimepicker":
+            raise ValueError("a date picker needs a date: use pick(item, date)")
         return self.send(line_events.postback_event(action["data"], **kw))
+
+    def pick(self, item: dict, picked: str, **kw) -> list[dict]:  # type: ignore[no-untyped-def]
+        """Choose ``picked`` (YYYY-MM-DD) in a date picker, as LINE posts it back."""
+        action = item["action"]
+        assert action["type"] == "datetimepicker" and action["mode"] == "date", action
+        return self.send(line_events.postback_event(action["data"], params={"date": picked}, **kw))
 
 
 def quick_replies(message: dict) -> list[dict]:

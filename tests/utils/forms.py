@@ -4,7 +4,6 @@ from __future__ import annotations
 import re
 
 from knowledge.forms import FormItem, load_forms
-from tests.utils import openapi
 from tests.utils.chat import Bot, quick_replies, text_of
 
 __all__ = ["FORMS", "LEADER", "MEMBER", "PROGRESS", "USER", "answer", "current_item", "fill", "sample"]
@@ -21,7 +20,9 @@ def sample(item: FormItem, *, member_count: int = 12) -> str:
     return {
         "text": "竹山光采文創",
         "yes_no": "有 社區研習2場",
-        "number": str(member_count if item.id == "member_count" else max(int(item.min or 0), min(12, int(item.max or 12)))),
+        "number": str(member_count if item.id == "member_count" else max(int(item.min or 0), min(12, int(item.max or 12))))
+        + ("萬" if item.confirm_below else ""),
+        "address": "557 南投縣竹山鎮集山路三段 1000 號",
         "percent": "30",
         "phone": "0912345678" if item.mobile else "049-2612345",
         "email": "boss@example.com",
@@ -62,6 +63,4 @@ def fill(bot: Bot, trigger: str, form=MEMBER, user: str = USER, stop_at: int | N
         if item is None or (stop_at is not None and form.index(item.id) + 1 >= stop_at):
             return messages
         messages = answer(bot, messages, item, user, yes)
-        for message in messages:
-            assert openapi.errors({"replyToken": "x", "messages": [message]}, "ReplyMessageRequest") == [] if openapi.available() else True
     return messages
