@@ -99,8 +99,9 @@ def cmd_staff_add(args: argparse.Namespace) -> int:
     db = Database(settings.database_url)
     db.ready(dev_mode=settings.dev_mode)
     with db.session() as session:
-        staff.set_account(session=session, username=args.username, password_hash=hash_password(password))
-    print(f"staff account {args.username} saved")
+        staff.set_account(session=session, username=args.username, password_hash=hash_password(password),
+                          role=args.role)
+    print(f"staff account {args.username} saved ({args.role}); its old sessions, if any, are ended")
     return 0
 
 
@@ -193,6 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     staff = sub.add_parser("staff-add", help="create or reset a staff console account")
     staff.add_argument("username")
     staff.add_argument("--password", help="(prompted when omitted)")
+    staff.add_argument("--role", choices=("viewer", "editor", "admin"), default="editor",
+                       help="viewer: reports and exports; editor: also knowledge, calendar, notices, handoffs; "
+                            "admin: also accounts (default: editor)")
     staff.set_defaults(func=cmd_staff_add)
     menu = sub.add_parser("richmenu", help="install the rich menu on the LINE channel (idempotent)")
     menu.add_argument("--out", help="only write the menu image to this PNG file")

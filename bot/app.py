@@ -8,10 +8,12 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
 import anyio
-from fastapi import FastAPI
+from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import DataError
 
 from bot.admin import api, console, exports
+from bot.guard import REFUSED, GuardMiddleware
 from bot.line.client import LineClient
 from bot.logs import configure_logging
 from bot.services import Services
@@ -53,7 +55,10 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
                 menu.cancel()
             await app.state.line.close()
 
-    app = FastAPI(title="SME program assistant", lifespan=lifespan, docs_url=None, redoc_url=None)
+    # The API's schema lists the admin routes: only in dev mode.
+    app = FastAPI(title="SME program assistant", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url="/openapi.json" if settings.dev_mode else None)
+    app.add_middleware(GuardMiddleware)
     app.include_router(endpoint.router)
     app.include_router(exports.router)
     app.include_router(api.router)
@@ -61,7 +66,28 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:
+        """Alive: the process answers (a load balancer restarts it when this fails)."""
         return JSONResponse({"status": "ok"})
+
+    @app.get("/readyz")
+    async def readyz() -> JSONResponse:
+        """Ready: the database answers and its schema is the code's (send traffic only then)."""
+        from db.migrate import SchemaOutOfDate
+
+        try:
+            await anyio.to_thread.run_sync(app.state.services.db.check_schema)
+        except SchemaOutOfDate:
+            return JSONResponse({"status": "schema out of date"}, status_code=503)
+        except Exception as exc:
+            log.warning("readiness check failed", extra={"error": type(exc).__name__})
+            return JSONResponse({"status": "database unreachable"}, status_code=503)
+        return JSONResponse({"status": "ready"})
+
+    @app.exception_handler(DataError)
+    async def bad_data(request: Request, exc: DataError) -> JSONResponse:
+        """A value the database cannot hold that slipped past the guard: the caller's input, a 400."""
+        log.warning("input refused by the database", extra={"path": request.url.path})
+        return JSONResponse({"detail": REFUSED}, status_code=400)
 
     if settings.dev_mode:
         from bot.dev import mount_dev
@@ -86,13 +112,15 @@ async def _dev_rich_menu(app: FastAPI) -> None:
 
 
 async def _recover_forever(app: FastAPI) -> None:
-    """At start-up and every minute: handle events a crashed process acknowledged but never handled."""
+    """At start-up and every few seconds (``RECOVERY_SECONDS``): handle events a dead process
+    acknowledged but never handled, and send replies it decided but never sent."""
+    services = app.state.services
     while True:
         try:
-            await dispatcher.recover(app.state.services, app.state.line)
+            await dispatcher.recover(services, app.state.line)
         except Exception:
             log.exception("inbox recovery failed")
-        await asyncio.sleep(60)
+        await asyncio.sleep(services.settings.recovery_seconds)
 
 
 def __getattr__(name: str) -> FastAPI:

@@ -45,6 +45,16 @@ class Settings(BaseSettings):
     monthly_report_day: int = 25
     rate_limit_per_minute: int = 60
     delivery_stale_seconds: int = 60  # a batch left "sending" this long (a crashed run) is re-sent, same retry key
+    #: How long a reply token is used after the event; later, answers go out as pushes with a retry key.
+    reply_token_seconds: float = 50.0
+    #: An event leased this long without being handled belongs to a dead process (or failed): retried.
+    orphan_after_seconds: float = 10.0
+    #: How often a worker looks for orphaned events and unsent replies.
+    recovery_seconds: float = 5.0
+    #: Attempts before an event that keeps failing goes to the dead letters (the user gets one apology).
+    handling_attempts: int = 5
+    #: Proxies whose X-Forwarded-For/-Proto uvicorn trusts (the Procfile passes it on); see README.
+    forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"
 
     @field_validator("line_api_base_url", "line_data_api_base_url")

@@ -1,7 +1,8 @@
 """Engine and session factory, one per process.
 
 SQLite (the local default) gets WAL mode and a busy timeout so the web process and the clock
-can share the file; PostgreSQL needs nothing special.
+can share the file; PostgreSQL needs nothing special. Error messages never carry the statement's
+parameters (``hide_parameters``): they hold people's messages, ids and answers.
 """
 from __future__ import annotations
 
@@ -25,10 +26,11 @@ class Database:
             path = url.split("///", 1)[-1]
             if path and path != ":memory:":
                 Path(path).parent.mkdir(parents=True, exist_ok=True)
-            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+            self.engine: Engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30},
+                                                hide_parameters=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:

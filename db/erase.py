@@ -6,11 +6,14 @@ from sqlalchemy.orm import Session
 
 from db.models import (
     Cluster,
+    DeadLetter,
     Delivery,
     Evidence,
     Feedback,
     FormAnswer,
     FormSession,
+    InboxEvent,
+    OutboxReply,
     Subscription,
     UnansweredQuestion,
     User,
@@ -29,6 +32,10 @@ def erase_user(*, session: Session, line_user_id: str) -> None:
     session.execute(delete(Feedback).where(Feedback.line_user_id == line_user_id))
     session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.line_user_id == line_user_id))
     session.execute(delete(Delivery).where(Delivery.line_user_id == line_user_id))
+    # Events and replies in flight hold the user's id and words; the dead letters their id.
+    session.execute(delete(InboxEvent).where(InboxEvent.line_user_id == line_user_id))
+    session.execute(delete(OutboxReply).where(OutboxReply.chat_id == line_user_id))
+    session.execute(delete(DeadLetter).where(DeadLetter.line_user_id == line_user_id))
     session.execute(update(Cluster).where(Cluster.leader_user_id == line_user_id).values(leader_user_id=""))
     session.execute(delete(User).where(User.line_user_id == line_user_id))
     session.flush()

@@ -23,16 +23,20 @@ __all__ = [
     "Base",
     "Cluster",
     "ClusterKpi",
+    "DeadLetter",
     "Delivery",
     "Evidence",
     "Feedback",
     "FormAnswer",
     "FormSession",
     "InboxEvent",
+    "LoginAttempt",
     "Milestone",
     "Notice",
+    "OutboxReply",
     "ProcessedEvent",
     "StaffAccount",
+    "StaffSession",
     "Subscription",
     "UnansweredQuestion",
     "User",
@@ -295,6 +299,73 @@ class StaffAccount(Base):
     username: Mapped[str] = mapped_column(String(40), primary_key=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    role: Mapped[str] = mapped_column(String(10), default="admin")  # viewer | editor | admin
+    disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class StaffSession(Base):
+    """A console login, checked on every request: logout, a password change or a disabled account
+    deletes it, so a stolen or old cookie stops working at once. Only a hash of the cookie's
+    secret is stored."""
+
+    __tablename__ = "staff_sessions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)  # sha256 of the cookie's secret
+    username: Mapped[str] = mapped_column(String(40), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LoginAttempt(Base):
+    """Failed console logins per account and per client address, shared by every web worker."""
+
+    __tablename__ = "login_attempts"
+
+    key: Mapped[str] = mapped_column(String(120), primary_key=True)  # "account:<name>" | "address:<ip>"
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    last_failure_at: Mapped[datetime] = mapped_column(default=utcnow)
+    locked_until: Mapped[datetime | None] = mapped_column()
+
+
+class OutboxReply(Base):
+    """What the assistant decided to say to one event, stored in the transaction that handled it.
+
+    Sent after the commit (reply while the token is fresh, else push with ``retry_key``) and then
+    marked sent; a crash in between leaves it here for recovery, so an acknowledged event is
+    answered exactly once.
+    """
+
+    __tablename__ = "outbox_replies"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(80), unique=True)  # the webhook event id (or "dead:<id>")
+    chat_id: Mapped[str] = mapped_column(String(64), index=True)  # where a push goes: user, group or room
+    reply_token: Mapped[str | None] = mapped_column(String(64))
+    messages: Mapped[list] = mapped_column(JSON)  # LINE message objects, as rendered
+    retry_key: Mapped[str] = mapped_column(String(40))
+    status: Mapped[str] = mapped_column(String(10), default="pending", index=True)  # pending|sending|sent|failed
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    sent_at: Mapped[datetime | None] = mapped_column()
+
+
+class DeadLetter(Base):
+    """An event that failed to be handled too many times: kept for staff with the error type only
+    (never the message text), after the user got one apology."""
+
+    __tablename__ = "dead_letters"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    webhook_event_id: Mapped[str | None] = mapped_column(String(64))
+    line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)
+    event_type: Mapped[str] = mapped_column(String(20))
+    error: Mapped[str] = mapped_column(String(80))
+    attempts: Mapped[int] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column()
+    failed_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class InboxEvent(Base):
@@ -309,3 +380,8 @@ class InboxEvent(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     received_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     event: Mapped[dict] = mapped_column(JSON)
+    line_user_id: Mapped[str | None] = mapped_column(String(64), index=True)  # for 刪除我的資料
+    #: Who is handling it: set when stored or claimed; a lease older than a few seconds is a dead process's.
+    leased_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str | None] = mapped_column(String(80))  # the error's type, never its message

@@ -7,7 +7,6 @@ and the questions the assistant could not answer.
 """
 from __future__ import annotations
 
-import hmac
 import re
 from datetime import datetime
 from pathlib import Path
@@ -17,12 +16,12 @@ from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from bot.admin import sessions, views
+from bot.admin import access, sessions, views
 from bot.admin.exports import csv_response, export_rows, xlsx_response
+from bot.guard import nonce
 from bot.line.render import render_one
 from bot.outbox import notices as outbox
-from db import audience, audit, calendar, clusters, forms, notices, questions
-from db import staff as staff_accounts
+from db import audience, audit, calendar, clusters, forms, inbox, notices, questions
 from handlers.replies import notice_reply
 from knowledge.calendar import say_date
 from knowledge.forms import load_forms
@@ -51,32 +50,16 @@ def audience_of(session, spec: dict[str, Any]):  # type: ignore[no-untyped-def]
     return audience.resolve(session=session, spec=spec)
 
 
-class LoginRequired(Exception):
-    """Raised by pages when there is no valid session; the app turns it into a redirect."""
-
-
-def _secret(request: Request) -> str:
-    return request.app.state.services.settings.admin_token
-
-
 def _db(request: Request):  # type: ignore[no-untyped-def]
     return request.app.state.services.db
 
 
-def current(request: Request) -> sessions.StaffSession:
-    session = sessions.read(request.cookies.get(sessions.COOKIE), _secret(request))
-    if session is None:
-        raise LoginRequired()
-    return session
-
-
-def _check_csrf(staff: sessions.StaffSession, token: str) -> None:
-    if not hmac.compare_digest(staff.csrf.encode(), (token or "").encode()):
-        raise HTTPException(403, "CSRF token missing or wrong; reload the page and try again")
+current = access.current
+_check_csrf = access.check_csrf
 
 
 def _page(request: Request, name: str, staff: sessions.StaffSession | None, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"staff": staff, **context})
+    return templates.TemplateResponse(request, name, {"staff": staff, "csp_nonce": nonce(request), **context})
 
 
 def _this_month(request: Request) -> str:
@@ -97,20 +80,12 @@ def login_page(request: Request) -> HTMLResponse:
 
 @router.post("/login")
 def login(request: Request, username: str = Form(""), password: str = Form(""), token: str = Form("")) -> Response:
-    name = None
-    secret = _secret(request)
-    if token and secret and hmac.compare_digest(token.encode(), secret.encode()):
-        name = "admin"
-    elif username and password:
-        with _db(request).session() as session:
-            account = staff_accounts.get_account(session=session, username=username.strip())
-            if account is not None and sessions.verify_password(password, account.password_hash):
-                name = account.username
-    if name is None:
-        return _page(request, "login.html", None, error="帳號密碼或管理權杖不正確。")
-    cookie, _ = sessions.issue(name, secret)
-    with _db(request).session() as session:
-        audit.record(session=session, actor=name, action="staff_login")
+    outcome = access.log_in(request, username=username, password=password, token=token)
+    if isinstance(outcome, access.Refused):
+        page = _page(request, "login.html", None, error=outcome.message)
+        page.status_code = outcome.status
+        return page
+    cookie, _ = outcome
     response = RedirectResponse("/admin", status_code=303)
     response.set_cookie(sessions.COOKIE, cookie, max_age=sessions.LIFETIME_SECONDS, httponly=True, samesite="strict",
                         secure=request.url.scheme == "https", path="/admin")
@@ -121,6 +96,7 @@ def login(request: Request, username: str = Form(""), password: str = Form(""), 
 def logout(request: Request, csrf: str = Form("")) -> Response:
     staff = current(request)
     _check_csrf(staff, csrf)
+    access.end(request, staff)
     response = RedirectResponse("/admin/login", status_code=303)
     response.delete_cookie(sessions.COOKIE, path="/admin")
     return response
@@ -367,12 +343,25 @@ def unanswered(request: Request) -> HTMLResponse:
     return _page(request, "unanswered.html", staff, rows=rows)
 
 
+@router.get("/dead-letters", response_class=HTMLResponse)
+def dead_letters(request: Request) -> HTMLResponse:
+    """Events the assistant could not handle after every retry (the user got one apology)."""
+    staff = current(request)
+    with _db(request).session() as session:
+        letters = inbox.dead_letters(session=session)
+        names = views.names_of(session, {d.line_user_id for d in letters if d.line_user_id})
+        rows = [{"at": views.when(d.failed_at), "received": views.when(d.received_at),
+                 "who": views.who(d.line_user_id, names) if d.line_user_id else "（群組或不明）",
+                 "type": d.event_type, "error": d.error, "attempts": d.attempts} for d in letters]
+    return _page(request, "dead_letters.html", staff, rows=rows)
+
+
 def install(app) -> None:  # type: ignore[no-untyped-def]
     """Mount the console and turn a missing session into a redirect to the login page."""
     from fastapi.responses import RedirectResponse as Redirect
 
     app.include_router(router)
 
-    @app.exception_handler(LoginRequired)
-    async def _to_login(request: Request, exc: LoginRequired) -> Response:
+    @app.exception_handler(access.LoginRequired)
+    async def _to_login(request: Request, exc: access.LoginRequired) -> Response:
         return Redirect("/admin/login", status_code=303)

@@ -129,9 +129,13 @@ def _selection(request: Request, form_id: str, cluster_code: str | None) -> tupl
     return forms[form_id], cluster
 
 
+#: What makes a spreadsheet treat a cell as a formula (OWASP, CSV injection).
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _inert(value: Any) -> Any:
-    """Text a spreadsheet would run as a formula (=, +, -, @ first) is kept as text."""
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
+    """Text a spreadsheet would run as a formula is prefixed with ' and so stays text."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
         return "'" + value
     return value
 
@@ -156,9 +160,12 @@ def xlsx_response(form: Form, header: list[str], rows: list[list[Any]]) -> Respo
     book = Workbook()
     sheet = book.active
     sheet.title = form.short
-    sheet.append(header)
-    for row in _safe(rows):
-        sheet.append(row)
+    for r, row in enumerate([header, *rows], start=1):
+        for c, value in enumerate(row, start=1):
+            cell = sheet.cell(row=r, column=c)
+            cell.value = value
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
     out = io.BytesIO()
     book.save(out)
     return Response(out.getvalue(), media_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",

@@ -99,6 +99,7 @@ class LineStandin:
         #: Scripted responses for the next calls to a path suffix, e.g. ``[(429, {"Retry-After": "1"})]``.
         self.failures: dict[str, list[tuple[int, dict[str, str]]]] = {}
         self._accepted_keys: set[str] = set()
+        self._used_tokens: set[str] = set()
         #: Rich menus as LINE keeps them: definitions, images, and the default one.
         self.rich_menus: dict[str, dict[str, Any]] = {}
         self.rich_menu_images: dict[str, tuple[bytes, str]] = {}
@@ -120,6 +121,7 @@ class LineStandin:
         with self._lock:
             self.calls.clear()
             self._accepted_keys.clear()
+            self._used_tokens.clear()
             self.failures.clear()
             self.rich_menus.clear()
             self.rich_menu_images.clear()
@@ -134,7 +136,7 @@ class LineStandin:
         app = FastAPI(title="LINE API stand-in", docs_url=None, redoc_url=None)
         standin = self
 
-        async def record(request: Request, kind: str | None) -> JSONResponse | tuple[Call, Any]:
+        async def record(request: Request, kind: str | None, *, token: bool = False) -> JSONResponse | tuple[Call, Any]:
             if standin.latency:
                 await asyncio.sleep(standin.latency)
             if not request.headers.get("authorization", "").startswith("Bearer "):
@@ -156,6 +158,12 @@ class LineStandin:
             headers = {k: v for k, v in request.headers.items() if k.lower().startswith("x-line")}
             retry_key = headers.get("x-line-retry-key")
             with standin._lock:
+                if token:
+                    # LINE: a reply token works once; a second reply with it delivers nothing.
+                    reply_token = (body or {}).get("replyToken") if isinstance(body, dict) else None
+                    if not reply_token or reply_token in standin._used_tokens:
+                        return _error("Invalid reply token")
+                    standin._used_tokens.add(reply_token)
                 if retry_key and retry_key in standin._accepted_keys:
                     # LINE: a request with this retry key was already accepted; nothing is sent again.
                     return JSONResponse({"message": "The retry key is already accepted"}, status_code=409)
@@ -167,12 +175,10 @@ class LineStandin:
 
         @app.post("/v2/bot/message/reply")
         async def reply(request: Request) -> JSONResponse:
-            result = await record(request, "reply")
+            result = await record(request, "reply", token=True)
             if isinstance(result, JSONResponse):
                 return result
             _, body = result
-            if not (body or {}).get("replyToken"):
-                return _error("Invalid reply token")
             return JSONResponse({"sentMessages": [{"id": str(i)} for i, _ in enumerate(body["messages"])]})
 
         @app.post("/v2/bot/message/push")

@@ -7,6 +7,7 @@ stand-in (dev mode, tests, benchmarks).
 """
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Sequence
 
@@ -35,15 +36,30 @@ log = logging.getLogger(__name__)
 class LineError(AssistantError, RuntimeError):
     """A LINE API call failed; ``status`` is the HTTP status (0 when no response arrived)."""
 
-    def __init__(self, status: int, message: str, *, retry_after: float | None = None) -> None:
-        super().__init__(f"LINE API {status}: {message}")
+    def __init__(self, status: int, message: str, *, retry_after: float | None = None, detail: str = "") -> None:
+        super().__init__(f"LINE API {status}: {message}" + (f" ({detail})" if detail else ""))
         self.status = status
         self.retry_after = retry_after
+        self.detail = detail  # LINE's own "message" from the response body, e.g. "Invalid reply token"
 
     @property
     def retryable(self) -> bool:
         """Worth trying again with the same retry key: throttled, server error, or no answer."""
         return self.status in (0, 429) or self.status >= 500
+
+    @property
+    def token_refused(self) -> bool:
+        """LINE refused the reply token: used already, or expired."""
+        return self.status == 400 and "reply token" in self.detail.lower()
+
+
+def _detail(body: object) -> str:
+    """LINE's error message from a response body (JSON with a "message"), if there is one."""
+    try:
+        data = json.loads(body) if isinstance(body, (str, bytes, bytearray)) else {}
+        return str(data.get("message", ""))[:200] if isinstance(data, dict) else ""
+    except ValueError:
+        return ""
 
 
 def _retry_after(headers) -> float | None:  # type: ignore[no-untyped-def]
@@ -109,7 +125,8 @@ class LineClient:
         try:
             return await awaitable
         except ApiException as exc:
-            raise LineError(exc.status or 0, str(exc.reason), retry_after=_retry_after(exc.headers)) from None
+            raise LineError(exc.status or 0, str(exc.reason), retry_after=_retry_after(exc.headers),
+                            detail=_detail(exc.body)) from None
         except (TimeoutError, OSError) as exc:
             raise LineError(0, type(exc).__name__) from None
 

@@ -12,6 +12,7 @@ import logging
 import time
 import uuid
 import weakref
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 import anyio
@@ -23,16 +24,16 @@ from bot.line.client import LineError
 from bot.line.render import render
 from bot.webhook import inbox as kept
 from bot.webhook.events import chat_of, incoming, is_standby
-from db import audit, forms, inbox, users
+from db import forms, inbox, replies, users
 from handlers.context import Ctx
 from handlers.effects import DeliverNotice, Effect, FetchEvidence
-from handlers.replies import Reply, text
+from handlers.replies import text
 
 if TYPE_CHECKING:
     from bot.line.client import LineClient
     from bot.services import Services
 
-__all__ = ["process_event", "process_events", "process_stored", "recover", "run_effect", "to_events"]
+__all__ = ["process_event", "process_events", "process_stored", "recover", "retry_key", "run_effect", "to_events"]
 
 log = logging.getLogger(__name__)
 
@@ -54,18 +55,29 @@ def to_events(raws: list[Any]) -> list[Event]:
 
 
 async def recover(services: Services, line: LineClient) -> int:
-    """Handle events that were acknowledged but never handled (the process died in between)."""
-    stored = await anyio.to_thread.run_sync(kept.orphans, services)
-    if stored:
-        log.warning("handling events left over from a crash", extra={"count": len(stored)})
-        await process_stored(stored, services, line)
-    return len(stored)
+    """Finish what a dead (or failing) process left: events never handled, replies never sent."""
+    from bot.outbox import replies as outbox
+
+    # Replies first: whether one caught mid-attempt arrived can only be settled while its reply
+    # token is valid, and handling a backlog of events could take longer than that.
+    await outbox.recover(services, line)
+    leased = await anyio.to_thread.run_sync(kept.orphans, services)
+    if leased:
+        log.warning("handling events left over from a crash", extra={"count": len(leased)})
+        await process_stored(leased, services, line)
+    return len(leased)
 
 
-async def process_stored(stored: list[tuple[int, Any]], services: Services, line: LineClient) -> None:
-    """Parse kept events and handle them; an event we cannot parse is dropped from the inbox."""
+async def process_stored(stored: list[tuple[int, Any]] | list[tuple[int, Any, int]], services: Services,
+                         line: LineClient) -> None:
+    """Parse kept events and handle them; an event we cannot parse is dropped from the inbox, and
+    one that has failed too often is buried (the user gets one apology)."""
     events, inbox_ids = [], []
-    for inbox_id, raw in stored:
+    for inbox_id, raw, *rest in stored:
+        attempts = rest[0] if rest else 1
+        if attempts > services.settings.handling_attempts:
+            await _bury(inbox_id, raw, services, line)
+            continue
         parsed = to_events([raw])
         if parsed:
             events.append(parsed[0])
@@ -73,6 +85,33 @@ async def process_stored(stored: list[tuple[int, Any]], services: Services, line
         else:
             await anyio.to_thread.run_sync(kept.forget, services, inbox_id)
     await process_events(events, services, line, inbox_ids=inbox_ids)
+
+
+async def _bury(inbox_id: int, raw: Any, services: Services, line: LineClient) -> None:
+    """An event that keeps failing: to the dead letters, and one apology to the user."""
+    from bot.outbox import replies as outbox
+
+    parsed = to_events([raw])
+    chat = chat_of(parsed[0]) if parsed else None
+    key = f"dead:{getattr(parsed[0], 'webhook_event_id', None) or inbox_id}" if parsed else f"dead:{inbox_id}"
+
+    def bury() -> int | None:
+        """The burial and the apology commit together: a crash cannot bury an event unanswered."""
+        with services.db.session() as session:
+            letter = inbox.bury(session=session, inbox_id=inbox_id, now=services.clock.now())
+            if letter is None:
+                return None
+            log.error("event moved to the dead letters", extra={
+                "event_type": letter.event_type, "error": letter.error, "attempts": letter.attempts})
+            if not chat:
+                return None
+            return replies.keep(session=session, key=key, chat_id=chat, reply_token=None,
+                                messages=[m.to_dict() for m in render([text(SORRY)])],
+                                retry_key=str(uuid.uuid5(uuid.NAMESPACE_URL, key)), now=services.clock.now())
+
+    reply_id = await anyio.to_thread.run_sync(bury)
+    if reply_id is not None:
+        await outbox.send(services, line, reply_id)
 
 
 _chat_locks: weakref.WeakValueDictionary[str, asyncio.Lock] = weakref.WeakValueDictionary()
@@ -90,23 +129,35 @@ def _lock_for(event: Event) -> asyncio.Lock:
 
 async def process_events(events: list[Event], services: Services, line: LineClient, *,
                          inbox_ids: list[int] | None = None) -> None:
-    """Handle events in timestamp order; one failing event never stops the others."""
+    """Handle events in timestamp order; one failing event never stops the others.
+
+    A failure leaves the event in the inbox with its error's type: it is retried when its lease
+    runs out, and buried after ``HANDLING_ATTEMPTS`` tries.
+    """
     pairs = list(zip(events, inbox_ids or [None] * len(events)))
     for event, inbox_id in sorted(pairs, key=lambda p: getattr(p[0], "timestamp", 0) or 0):
         try:
             async with _lock_for(event):
                 await process_event(event, services, line, inbox_id=inbox_id)
-        except Exception:
+        except Exception as exc:
             log.exception("event handling failed", extra={"event": type(event).__name__})
-            token = getattr(event, "reply_token", None)
-            if token:
+            if inbox_id is not None:
                 try:
-                    await line.reply(token, render([text(SORRY)]))
-                except LineError:
-                    pass
+                    await anyio.to_thread.run_sync(kept.failed, services, inbox_id, type(exc).__name__)
+                except Exception:
+                    log.exception("could not note the failure")
+            else:
+                token = getattr(event, "reply_token", None)
+                if token:
+                    try:
+                        await line.reply(token, render([text(SORRY)]))
+                    except LineError:
+                        pass
 
 
 async def process_event(event: Event, services: Services, line: LineClient, *, inbox_id: int | None = None) -> None:
+    from bot.outbox import replies as outbox
+
     if is_standby(event):
         if inbox_id is not None:
             await anyio.to_thread.run_sync(kept.forget, services, inbox_id)
@@ -127,11 +178,11 @@ async def process_event(event: Event, services: Services, line: LineClient, *, i
             return
     loading = _loading_indicator(event, line)
     try:
-        replies, effects = await anyio.to_thread.run_sync(_handle, event, services, inbox_id)
+        reply_id, effects = await anyio.to_thread.run_sync(_handle, event, services, inbox_id)
     finally:
         loading.cancel()
-    if replies and token:
-        await _reply_or_push(event, token, replies, services, line)
+    if reply_id is not None:
+        await outbox.send(services, line, reply_id)
     for effect in effects:
         await run_effect(effect, services, line)
 
@@ -152,30 +203,6 @@ def _loading_indicator(event: Event, line: LineClient) -> asyncio.Task[None]:
     return asyncio.create_task(later())
 
 
-async def _reply_or_push(event: Event, token: str, replies: list[Reply], services: Services, line: LineClient) -> None:
-    """Reply; if LINE rejects the token (expired, used) or never answers, push instead.
-
-    The push carries a retry key derived from the event id, so a retried push cannot arrive twice.
-    """
-    from bot.outbox.retry import with_retries
-
-    messages = render(replies)
-    try:
-        await line.reply(token, messages)
-        return
-    except LineError as exc:
-        reason = f"reply {exc.status}"
-    chat = chat_of(event)
-    outcome, error = "failed", "no chat to push to"
-    if chat:
-        key = str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{getattr(event, 'webhook_event_id', '') or token}"))
-        outcome, error = await with_retries(lambda: line.push(chat, messages, retry_key=key))
-    log.warning("reply fell back to push", extra={"reason": reason, "outcome": outcome})
-    with services.db.session() as session:
-        audit.record(session=session, actor="system", action="reply_fallback",
-                     details={"reason": reason, "outcome": outcome, "error": (error or "")[:200]})
-
-
 async def run_effect(effect: Effect, services: Services, line: LineClient) -> None:
     """Work a handler asked for after its reply: it may be slow or touch the network."""
     from bot.outbox import notices
@@ -192,7 +219,7 @@ async def run_effect(effect: Effect, services: Services, line: LineClient) -> No
         log.exception("effect failed", extra={"effect": type(effect).__name__})
 
 
-def _handle(event: Event, services: Services, inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
+def _handle(event: Event, services: Services, inbox_id: int | None = None) -> tuple[int | None, list[Effect]]:
     """Run the router in one transaction; retried on fresh state if another process raced us.
 
     Across processes, the user's row is locked for the transaction (PostgreSQL) and form
@@ -206,17 +233,31 @@ def _handle(event: Event, services: Services, inbox_id: int | None = None) -> tu
             if attempt == 2:
                 raise
             log.info("concurrent update, retrying event")
-    return [], []
+    return None, []
 
 
-def _handle_once(event: Event, services: Services, inbox_id: int | None = None) -> tuple[list[Reply], list[Effect]]:
+def _sent_at(event: Event) -> datetime | None:
+    """When LINE sent the event (its reply token's age counts from then)."""
+    stamp = getattr(event, "timestamp", None)
+    return datetime.fromtimestamp(stamp / 1000, UTC) if isinstance(stamp, (int, float)) and stamp > 0 else None
+
+
+def retry_key(event: Event) -> str:
+    """The X-Line-Retry-Key of the push that may carry this event's answer: the same on every try."""
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{getattr(event, 'webhook_event_id', '') or id(event)}"))
+
+
+def _handle_once(event: Event, services: Services, inbox_id: int | None = None) -> tuple[int | None, list[Effect]]:
+    """Claim the event, decide what to say, and keep the answer in the outbox — one commit."""
     said = incoming(event)
     with services.db.session() as session:
         if said.event_id and not inbox.claim_event(session=session, webhook_event_id=said.event_id):
+            # Claimed and committed by another transaction (a redelivery, or another worker's
+            # recovery): that one also removed its inbox row; this copy's row can go.
             log.info("duplicate webhook event ignored")
             if inbox_id is not None:
                 inbox.forget(session=session, inbox_id=inbox_id)
-            return [], []
+            return None, []
         if inbox_id is not None:  # handled in this transaction, or left for recovery if it fails
             inbox.forget(session=session, inbox_id=inbox_id)
         if said.user_id:
@@ -224,7 +265,7 @@ def _handle_once(event: Event, services: Services, inbox_id: int | None = None) 
             if said.kind in ("follow", "unfollow"):
                 users.set_blocked(session=session, line_user_id=said.user_id, blocked=said.kind == "unfollow")
         if said.kind == "unfollow":
-            return [], []
+            return None, []
         ctx = Ctx(event=said, session=session, services=services)
         started = time.perf_counter()
         route = services.router.dispatch(ctx)
@@ -232,4 +273,10 @@ def _handle_once(event: Event, services: Services, inbox_id: int | None = None) 
             "event": said.kind, "handler": route.name if route else None,
             "messages": len(ctx.replies), "ms": round((time.perf_counter() - started) * 1000, 1),
         })
-        return ctx.replies, ctx.effects
+        chat, token = chat_of(event), getattr(event, "reply_token", None)
+        reply_id = None
+        if ctx.replies and (token or chat):
+            reply_id = replies.keep(session=session, key=said.event_id or f"local:{uuid.uuid4()}", chat_id=chat or "",
+                                    reply_token=token, messages=[m.to_dict() for m in render(ctx.replies)],
+                                    retry_key=retry_key(event), received_at=_sent_at(event), now=services.clock.now())
+        return reply_id, ctx.effects

@@ -8,6 +8,7 @@ the dispatcher (``dispatcher.py``) after the response.
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import anyio
@@ -18,7 +19,7 @@ from bot.webhook import inbox
 from bot.webhook.dispatcher import process_stored
 from knowledge.errors import AssistantError
 
-__all__ = ["MAX_BODY_BYTES", "BadPayload", "raw_events", "router"]
+__all__ = ["MAX_BODY_BYTES", "MAX_DEPTH", "BadPayload", "clean", "raw_events", "router"]
 
 router = APIRouter()
 
@@ -30,15 +31,58 @@ class BadPayload(AssistantError, ValueError):
     """The body is signed correctly but is not a webhook payload."""
 
 
+#: LINE's events nest about six levels deep; anything far deeper is not from LINE.
+MAX_DEPTH = 32
+#: NUL and lone surrogates: valid JSON escapes that no database column (or UTF-8) can hold.
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+
+
+def _too_deep(value: Any) -> bool:
+    stack = [(value, 1)]
+    while stack:
+        node, depth = stack.pop()
+        if depth > MAX_DEPTH:
+            return True
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1) for v in node.values())
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1) for v in node)
+    return False
+
+
+def clean(value: Any) -> Any:
+    """Every string with NUL bytes and lone surrogates removed, so a message can always be stored."""
+    if isinstance(value, str):
+        return _UNSTORABLE.sub("", value)
+    if isinstance(value, dict):
+        return {clean(k): clean(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [clean(v) for v in value]
+    return value
+
+
 def raw_events(body: bytes) -> list[Any]:
     """The body's event list, checked just enough to acknowledge it (the rest happens later)."""
     try:
         payload = json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+    except (UnicodeDecodeError, json.JSONDecodeError, RecursionError) as exc:
         raise BadPayload("body is not JSON") from exc
+    if _too_deep(payload):
+        raise BadPayload("body is nested deeper than any webhook payload")
     if not isinstance(payload, dict) or not isinstance(payload.get("events"), list):
         raise BadPayload("body has no events list")
-    return payload["events"]
+    return clean(payload["events"])
+
+
+async def _read_at_most(request: Request, limit: int) -> bytes | None:
+    """The body, read as it streams in; None as soon as it passes ``limit`` (whatever the headers say)."""
+    chunks, size = [], 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > limit:
+            return None
+        chunks.append(chunk)
+    return b"".join(chunks)
 
 
 _INBOX_LIMITER: anyio.CapacityLimiter | None = None
@@ -59,8 +103,8 @@ async def callback(request: Request, background: BackgroundTasks) -> JSONRespons
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
         return JSONResponse({"detail": "payload too large"}, status_code=413)
-    body = await request.body()
-    if len(body) > MAX_BODY_BYTES:
+    body = await _read_at_most(request, MAX_BODY_BYTES)
+    if body is None:
         return JSONResponse({"detail": "payload too large"}, status_code=413)
     if not signature:
         return JSONResponse({"detail": "missing X-Line-Signature"}, status_code=400)

@@ -1,5 +1,5 @@
-"""The inbox, seen from the web process: keep events before acknowledging them, pick up the ones
-a crashed process acknowledged but never handled."""
+"""The inbox, seen from the web process: keep events before acknowledging them, lease the ones a
+crashed (or failing) process left behind, and bury those that keep failing."""
 from __future__ import annotations
 
 from datetime import timedelta
@@ -10,14 +10,12 @@ from db import inbox
 if TYPE_CHECKING:
     from bot.services import Services
 
-__all__ = ["ORPHAN_AFTER", "forget", "orphans", "store"]
-
-ORPHAN_AFTER = 30.0  # seconds: an inbox row this old belongs to a process that died
+__all__ = ["failed", "forget", "orphans", "store"]
 
 
 def store(services: Services, raws: list[Any]) -> list[tuple[int, Any]]:
     with services.db.session() as session:
-        return inbox.store(session=session, raws=raws)
+        return inbox.store(session=session, raws=raws, now=services.clock.now())
 
 
 def forget(services: Services, inbox_id: int) -> None:
@@ -25,8 +23,15 @@ def forget(services: Services, inbox_id: int) -> None:
         inbox.forget(session=session, inbox_id=inbox_id)
 
 
-def orphans(services: Services) -> list[tuple[int, Any]]:
-    """Events acknowledged over :data:`ORPHAN_AFTER` seconds ago and never handled."""
-    cutoff = services.clock.now() - timedelta(seconds=ORPHAN_AFTER)
+def orphans(services: Services) -> list[inbox.Leased]:
+    """Events whose lease ran out (their process died, or handling failed), leased to us now."""
+    now = services.clock.now()
+    cutoff = now - timedelta(seconds=services.settings.orphan_after_seconds)
     with services.db.session() as session:
-        return inbox.older_than(session=session, cutoff=cutoff)
+        return inbox.orphans(session=session, before=cutoff, now=now)
+
+
+def failed(services: Services, inbox_id: int, error: str) -> None:
+    with services.db.session() as session:
+        inbox.failed(session=session, inbox_id=inbox_id, error=error)
+

@@ -93,3 +93,53 @@ def test_admin_api_never_500(bot: Bot, body: object) -> None:
         response = bot.client.request(method, path, json=body, headers=auth)
         assert response.status_code < 500, (path, body, response.text)
         assert "Traceback" not in response.text
+
+
+HOSTILE = st.sampled_from(["\x00", "a\x00b", "\ud800", "x\udfffy", "%00", "😀\x00", "\u202e", "' OR 1=1 --", "<svg onload=1>"])
+DEEP = b"[" * 3000 + b"]" * 3000
+
+
+def _every_route(bot: Bot):  # type: ignore[no-untyped-def]
+    from tests.bot.test_console import _all_routes
+
+    for route in _all_routes(bot.client.app.routes):  # type: ignore[attr-defined]
+        path = getattr(route, "path", "")
+        if path.startswith(("/admin", "/callback", "/readyz", "/healthz")):
+            for method in sorted(getattr(route, "methods", {"GET"}) - {"HEAD"}):
+                yield method, path
+
+
+@settings(max_examples=12, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(value=HOSTILE)
+def test_no_route_answers_500_to_nul_surrogates_or_deep_json(bot: Bot, value: str) -> None:
+    """Logged in and with the API token, every route is sent the value in its path, its query, its
+    form fields and as JSON, and JSON nested thousands deep: never a 500."""
+    import re
+    from urllib.parse import quote
+
+    from tests.bot.test_console import login
+
+    csrf = login(bot)
+    auth = {"Authorization": "Bearer test-admin-token"}
+    encoded = quote(value.encode("utf-8", "surrogatepass"), safe="")
+    fields = {name: value for name in ("csrf", "text", "audience", "clusters", "username", "password", "token", "month",
+                                       "cluster", "form", "name", "id", "title", "at", "locked", "link_url")}
+    fields["csrf"] = csrf
+    for method, path in _every_route(bot):
+        concrete = re.sub(r"\{[^}]+\}", encoded, path)
+        query = "&".join(f"{k}={encoded}" for k in ("month", "cluster", "form", "name", "alliance", "since"))
+        attempts = [
+            bot.client.request(method, f"{concrete}?{query}", headers=auth),
+            bot.client.request(method, concrete, headers={**auth, "Content-Type": "application/json"}, content=DEEP),
+            bot.client.request(method, concrete, headers={**auth, "Content-Type": "application/json"},
+                               content=json.dumps({"text": value, "audience": {"clusters": [value]}}).encode(
+                                   "utf-8", "surrogatepass")),
+        ]
+        if method == "POST":
+            form = "&".join(f"{k}={quote(v.encode('utf-8', 'surrogatepass'), safe='')}" for k, v in fields.items())
+            attempts.append(bot.client.request(method, concrete, headers={
+                "Content-Type": "application/x-www-form-urlencoded"}, content=form.encode()))
+        for response in attempts:
+            assert response.status_code < 500, (method, path, value, response.status_code, response.text[:200])
+            assert "Traceback" not in response.text

@@ -158,7 +158,7 @@ def test_unfollow_stops_and_follow_restores(bot: Bot) -> None:
 def test_events_of_one_payload_are_handled_in_timestamp_order(bot: Bot) -> None:
     first = line_events.text_event("A類截止是哪天？")
     second = line_events.text_event("那B類呢？")
-    first["timestamp"], second["timestamp"] = 2_000, 3_000
+    first["timestamp"] = second["timestamp"] - 1_000  # sent a second earlier
     bot.post(second, first)  # delivered out of order
     texts = [c.body["messages"][0]["text"] for c in bot.standin.replies()]
     assert "3月7日" in texts[0] and "2月22日" in texts[1]
