@@ -17,7 +17,7 @@ from bench import baselines, broadcast, faq_latency, webhook_load
 from bench.evaluate import assistant_answerer
 from bench.quality import Report, evaluate, stateless
 from bench.sets import dev_sets, heldout_sets
-from bot.services import default_assistant
+from bot.live_knowledge import default_assistant
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -93,6 +93,23 @@ def latency_section(lines: list[str], factors: tuple[int, ...]) -> dict[int, lis
         lines.append(f"| ×{factor} | {len(kb.entries) * factor} | {pct(data, 50):.2f} | {pct(data, 99):.2f} | {max(data):.2f} |")
     lines.append("")
     return samples
+
+
+def rebuild_section(lines: list[str]) -> dict[str, list[float]]:
+    """FAQ latency while a staff publish rebuilds the index (#13): off the request path."""
+    questions = [q["q"] for qs in dev_sets().values() for q in qs if "q" in q][:400]
+    lines += ["## FAQ latency while a publish rebuilds the index", "",
+              "Questions answered back to back in one thread while the knowledge is rebuilt, as a web worker does "
+              "after staff publish: in a fork-server process (the shipped way), and — for comparison — in a thread "
+              "of the answering process.", "",
+              "| rebuild | answers during it | p50 ms | p99 ms | max ms | rebuild s |", "| --- | --- | --- | --- | --- | --- |"]
+    out = {}
+    for label, isolated in (("separate process (shipped)", True), ("thread in the same process", False)):
+        data, took = faq_latency.during_rebuild(questions, isolated=isolated)
+        out[label] = data
+        lines.append(f"| {label} | {len(data)} | {pct(data, 50):.2f} | {pct(data, 99):.2f} | {max(data):.2f} | {took:.1f} |")
+    lines.append("")
+    return out
 
 
 def webhook_section(lines: list[str], runs: list[tuple[str, str]], rates: tuple[float, ...], seconds: float) -> list[webhook_load.LoadResult]:
@@ -213,6 +230,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines), flush=True)
     mark = len(lines)
     latency = latency_section(lines, (1, 10) if args.quick else (1, 10, 100))
+    rebuild_section(lines)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:

@@ -40,7 +40,7 @@ def _response_json(response: Any) -> dict[str, Any]:
 
 
 def cmd_ask(args: argparse.Namespace) -> int:
-    from bot.services import default_assistant
+    from bot.live_knowledge import default_assistant
     from knowledge.assistant import Context
 
     assistant = default_assistant()
@@ -164,6 +164,50 @@ def cmd_richmenu(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_knowledge_export(args: argparse.Namespace) -> int:
+    """Write the live knowledge (shipped YAML + what staff published) as YAML files, for review in git.
+
+    Entries keep the file they were shipped in; entries staff added go to ``staff.yaml``; questions
+    marked out of scope to ``out_of_scope.yaml``. Retired entries are left out.
+    """
+    from pathlib import Path
+
+    from bot.settings import get_settings
+    from db import knowledge as staff_knowledge
+    from db.engine import Database
+    from db.migrate import SchemaOutOfDate
+    from knowledge.editing import apply, as_dict, to_yaml
+    from knowledge.loader import DATA_DIR, default_knowledge, read_yaml
+
+    settings = get_settings()
+    db = Database(settings.database_url)
+    try:
+        db.ready(dev_mode=settings.dev_mode)
+    except SchemaOutOfDate as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    with db.session() as session:
+        overlay, scope = staff_knowledge.live(session=session), staff_knowledge.out_of_scope(session=session)
+        version = staff_knowledge.version(session=session)
+    kb = apply(default_knowledge(), overlay, out_of_scope=scope)
+    home = {}
+    for path in sorted((DATA_DIR / "faq").glob("*.yaml")):
+        for item in read_yaml(path.read_text(encoding="utf-8")) or []:
+            home[item["id"]] = path.name
+    files: dict[str, list] = {}
+    for entry in kb.entries:
+        files.setdefault(home.get(entry.id, "staff.yaml"), []).append(as_dict(entry))
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    for name, entries in sorted(files.items()):
+        header = f"# Exported from the live knowledge (version {version}); shipped file: knowledge/faq/{name}\n"
+        (out / name).write_text(header + to_yaml(entries), encoding="utf-8")
+    if scope:
+        (out / "out_of_scope.yaml").write_text(to_yaml([{"text": t} for t in scope]), encoding="utf-8")
+    print(f"{len(kb.entries)} entries (version {version}) written to {out}/ in {len(files)} files")
+    return 0
+
+
 def cmd_migrate(args: argparse.Namespace) -> int:
     """``alembic upgrade head`` with the app's settings."""
     from bot.settings import get_settings
@@ -198,6 +242,11 @@ def main(argv: list[str] | None = None) -> int:
                        help="viewer: reports and exports; editor: also knowledge, calendar, notices, handoffs; "
                             "admin: also accounts (default: editor)")
     staff.set_defaults(func=cmd_staff_add)
+    knowledge = sub.add_parser("knowledge", help="the live knowledge: `knowledge export --out DIR` writes it as YAML")
+    knowledge_sub = knowledge.add_subparsers(dest="knowledge_command", required=True)
+    export = knowledge_sub.add_parser("export", help="write the shipped knowledge with staff changes as YAML files")
+    export.add_argument("--out", default="knowledge-export", help="directory to write (default: knowledge-export)")
+    export.set_defaults(func=cmd_knowledge_export)
     menu = sub.add_parser("richmenu", help="install the rich menu on the LINE channel (idempotent)")
     menu.add_argument("--out", help="only write the menu image to this PNG file")
     menu.set_defaults(func=cmd_richmenu)

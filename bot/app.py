@@ -12,7 +12,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 
-from bot.admin import api, console, exports
+from bot.admin import api, api_knowledge, exports, site
 from bot.guard import REFUSED, GuardMiddleware
 from bot.line.client import LineClient
 from bot.logs import configure_logging
@@ -47,10 +47,14 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         log.info("assistant started", extra={"dev_mode": settings.dev_mode})
         recovery = asyncio.create_task(_recover_forever(app))
         menu = asyncio.create_task(_dev_rich_menu(app)) if settings.dev_mode else None
+        services_ = app.state.services
+        knowledge = asyncio.create_task(services_.live.run(services_)) if services_.live is not None else None
         try:
             yield
         finally:
             recovery.cancel()
+            if knowledge is not None:
+                knowledge.cancel()
             if menu is not None:
                 menu.cancel()
             await app.state.line.close()
@@ -62,7 +66,8 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(endpoint.router)
     app.include_router(exports.router)
     app.include_router(api.router)
-    console.install(app)
+    app.include_router(api_knowledge.router)
+    site.install(app)
 
     @app.get("/healthz")
     async def healthz() -> JSONResponse:

@@ -42,6 +42,9 @@ class Ticker:
         with self.db.session() as session:
             notices.dispatch_due(session, self.clock.now())
         await reminders.run(self.db, self.line, self.settings, self.clock)
+        from bot.outbox import handoffs
+
+        await handoffs.expire(self.db, self.line, self.clock)
         with self.db.session() as session:
             notices.settle(session)
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 import threading
 import time
 from dataclasses import dataclass, field
-from functools import lru_cache
 
 from linebot.v3.webhook import SignatureValidator
 
+from bot.live_knowledge import LiveKnowledge, default_assistant
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
 from db.engine import Database
@@ -21,7 +21,7 @@ from handlers.router import Router
 from knowledge.assistant import Assistant
 from knowledge.calendar import Dated
 from knowledge.clock import Clock
-from knowledge.loader import KnowledgeBase, default_knowledge
+from knowledge.loader import KnowledgeBase
 
 __all__ = ["CalendarSource", "Services", "default_assistant"]
 
@@ -35,6 +35,7 @@ class Services:
     clock: Clock = field(default_factory=Clock)
     router: Router = field(default_factory=build_router)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
+    live: LiveKnowledge | None = None  # keeps ``assistant`` in step with what staff publish
 
     def __post_init__(self) -> None:
         self.rate_limiter.limit = self.settings.rate_limit_per_minute
@@ -50,9 +51,11 @@ class Services:
         db.ready(dev_mode=settings.dev_mode)
         _seed_calendar(db)
         clock = clock or Clock()
-        assistant = Assistant(kb) if kb is not None else default_assistant()
+        live = LiveKnowledge(db, interval=settings.knowledge_poll_seconds)
+        assistant = Assistant(kb) if kb is not None else live.initial()
         assistant = assistant.using(milestones=CalendarSource(db), clock=clock.now)
-        return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant, clock=clock)
+        return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant, clock=clock,
+                   live=live if kb is None else None)
 
 
 class CalendarSource:
@@ -80,12 +83,6 @@ class CalendarSource:
                         self._rows = list(calendar.milestones(session=session))
                     self._read_at = now
         return self._rows
-
-
-@lru_cache(maxsize=1)
-def default_assistant() -> Assistant:
-    """The assistant over the shipped knowledge base; its index is built once per process."""
-    return Assistant(default_knowledge())
 
 
 def _seed_calendar(db: Database) -> None:

@@ -53,6 +53,8 @@ class Settings(BaseSettings):
     recovery_seconds: float = 5.0
     #: Attempts before an event that keeps failing goes to the dead letters (the user gets one apology).
     handling_attempts: int = 5
+    #: How often a web worker checks for knowledge staff published (then rebuilds in the background).
+    knowledge_poll_seconds: float = 2.0
     #: Proxies whose X-Forwarded-For/-Proto uvicorn trusts (the Procfile passes it on); see README.
     forwarded_allow_ips: str = "127.0.0.1"
     log_level: str = "INFO"

@@ -1,6 +1,7 @@
 """The program calendar in the database: seeded from ``knowledge/calendar.yaml``, editable by staff."""
 from __future__ import annotations
 
+import re
 from datetime import datetime
 
 from sqlalchemy import select
@@ -9,7 +10,10 @@ from sqlalchemy.orm import Session
 from db.models import Milestone
 from knowledge.calendar import Calendar, MilestoneSpec
 
-__all__ = ["milestones", "past_reminded", "reminded", "seed_calendar", "upcoming", "upsert_milestone"]
+__all__ = [
+    "copy_year", "milestones", "past_reminded", "publish_year", "reminded", "seed_calendar", "upcoming",
+    "upsert_milestone",
+]
 
 
 def seed_calendar(*, session: Session, calendar: Calendar) -> int:
@@ -54,25 +58,62 @@ def upsert_milestone(
     return row
 
 
-def milestones(*, session: Session, program: str | None = None) -> list[Milestone]:
+def milestones(*, session: Session, program: str | None = None, drafts: bool = False) -> list[Milestone]:
+    """The calendar answers and reminders use; ``drafts`` adds a program year still being prepared."""
     stmt = select(Milestone).order_by(Milestone.at)
     if program:
         stmt = stmt.where(Milestone.program == program)
+    if not drafts:
+        stmt = stmt.where(Milestone.draft.is_(False))
     return list(session.scalars(stmt))
 
 
 def reminded(*, session: Session) -> list[Milestone]:
     """Milestones people are reminded of."""
-    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True)).order_by(Milestone.at)))
+    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.draft.is_(False))
+                                .order_by(Milestone.at)))
 
 
 def upcoming(*, session: Session, now: datetime) -> list[Milestone]:
     """Reminded milestones still ahead, soonest first."""
-    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.at > now)
-                                .order_by(Milestone.at)))
+    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.draft.is_(False),
+                                                        Milestone.at > now).order_by(Milestone.at)))
 
 
 def past_reminded(*, session: Session, now: datetime, limit: int = 3) -> list[Milestone]:
     """The latest reminded milestones already behind us."""
-    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.at <= now)
+    return list(session.scalars(select(Milestone).where(Milestone.remind.is_(True), Milestone.draft.is_(False),
+                                                        Milestone.at <= now)
                                 .order_by(Milestone.at.desc()).limit(limit)))
+
+
+def copy_year(*, session: Session, program: str, from_year: int, to_year: int) -> list[Milestone]:
+    """A program year's milestones copied into a draft of another year: ids and dates moved by the
+    years between them, marked approximate until staff enter the new 須知's dates."""
+    shift = to_year - from_year
+    copied = []
+    for row in milestones(session=session, program=program):
+        if row.year != from_year:
+            continue
+        new_id = re.sub(r"^([a-z]+)\d{2,3}-", lambda m: f"{m.group(1)}{to_year}-", row.id)
+        if new_id == row.id or session.get(Milestone, new_id) is not None:
+            continue
+        try:
+            at = row.at.replace(year=row.at.year + shift)
+        except ValueError:  # 2/29
+            at = row.at.replace(year=row.at.year + shift, day=28)
+        copy = Milestone(id=new_id, program=program, year=to_year, title=row.title, at=at, all_day=row.all_day,
+                         approximate=True, audience=dict(row.audience or {}), remind=row.remind, what=row.what,
+                         label=f"{to_year}年（日期待新須知公告）", label_en=f"{to_year + 1911} (to be announced)",
+                         origin="staff", draft=True)
+        session.add(copy)
+        copied.append(copy)
+    return copied
+
+
+def publish_year(*, session: Session, program: str, year: int) -> int:
+    """A prepared program year's milestones start to count (answers and reminders)."""
+    rows = [m for m in milestones(session=session, program=program, drafts=True) if m.year == year and m.draft]
+    for row in rows:
+        row.draft = False
+    return len(rows)

@@ -12,6 +12,8 @@ from db.models import (
     Feedback,
     FormAnswer,
     FormSession,
+    Handoff,
+    HandoffMessage,
     InboxEvent,
     OutboxReply,
     Subscription,
@@ -36,6 +38,9 @@ def erase_user(*, session: Session, line_user_id: str) -> None:
     session.execute(delete(InboxEvent).where(InboxEvent.line_user_id == line_user_id))
     session.execute(delete(OutboxReply).where(OutboxReply.chat_id == line_user_id))
     session.execute(delete(DeadLetter).where(DeadLetter.line_user_id == line_user_id))
+    handoff_ids = select(Handoff.id).where(Handoff.line_user_id == line_user_id)
+    session.execute(delete(HandoffMessage).where(HandoffMessage.handoff_id.in_(handoff_ids)))
+    session.execute(delete(Handoff).where(Handoff.line_user_id == line_user_id))
     session.execute(update(Cluster).where(Cluster.leader_user_id == line_user_id).values(leader_user_id=""))
     session.execute(delete(User).where(User.line_user_id == line_user_id))
     session.flush()

@@ -29,10 +29,16 @@ __all__ = [
     "Feedback",
     "FormAnswer",
     "FormSession",
+    "Handoff",
+    "HandoffMessage",
     "InboxEvent",
+    "KnowledgeDraft",
+    "KnowledgeLive",
+    "KnowledgeVersion",
     "LoginAttempt",
     "Milestone",
     "Notice",
+    "OutOfScope",
     "OutboxReply",
     "ProcessedEvent",
     "StaffAccount",
@@ -98,6 +104,9 @@ class UnansweredQuestion(Base):
     entry_id: Mapped[str | None] = mapped_column(String(80))
     score: Mapped[float] = mapped_column(Float, default=0.0)
     candidates: Mapped[list] = mapped_column(JSON, default=list)
+    #: What staff did about it: «entry:<id>» (added as a phrasing), «new:<id>», «out_of_scope».
+    resolution: Mapped[str | None] = mapped_column(String(100))
+    resolved_at: Mapped[datetime | None] = mapped_column()
 
 
 class Feedback(Base):
@@ -196,6 +205,8 @@ class Milestone(Base):
     label_en: Mapped[str] = mapped_column(String(80), default="")
     origin: Mapped[str] = mapped_column(String(10), default="seed")
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    #: A milestone of a program year staff are preparing: not answered or reminded until published.
+    draft: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 class Subscription(Base):
@@ -301,6 +312,93 @@ class StaffAccount(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     role: Mapped[str] = mapped_column(String(10), default="admin")  # viewer | editor | admin
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
+    api_token_hash: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)  # Bearer token for the JSON API
+
+
+class KnowledgeLive(Base):
+    """A staff change in effect over the shipped knowledge: a whole entry by id, or None (retired).
+
+    ``seed_hash`` is the shipped entry's fingerprint when staff changed it: a deploy that ships a
+    different version shows a conflict to resolve instead of silently winning or losing.
+    """
+
+    __tablename__ = "kb_live"
+
+    entry_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    seed_hash: Mapped[str | None] = mapped_column(String(64))
+    version: Mapped[int] = mapped_column(Integer)
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeDraft(Base):
+    """An unpublished change to one entry (None: retire it). ``base_hash`` is what it was edited
+    from, so publishing over someone else's newer change is a conflict, not a lost edit;
+    ``revision`` does the same for two people saving the same draft."""
+
+    __tablename__ = "kb_drafts"
+
+    entry_id: Mapped[str] = mapped_column(String(80), primary_key=True)
+    data: Mapped[dict | None] = mapped_column(JSON, nullable=True)
+    base_hash: Mapped[str | None] = mapped_column(String(64))
+    revision: Mapped[int] = mapped_column(Integer, default=1)
+    check_note: Mapped[str | None] = mapped_column(String(200))  # «check against the new 須知»
+    updated_by: Mapped[str] = mapped_column(String(40))
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class KnowledgeVersion(Base):
+    """One publish: who, when, and each entry's before and after (for the diff and rollback)."""
+
+    __tablename__ = "kb_versions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    changes: Mapped[list] = mapped_column(JSON, default=list)  # [{"id", "before", "after"}] or [{"scope": text}]
+
+
+class OutOfScope(Base):
+    """A question staff marked as outside what the assistant answers: similar ones get the fallback."""
+
+    __tablename__ = "kb_out_of_scope"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    text: Mapped[str] = mapped_column(String(300))
+    created_by: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Handoff(Base):
+    """A user who asked for a person: open until staff close it or it times out."""
+
+    __tablename__ = "handoffs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    line_user_id: Mapped[str] = mapped_column(String(64), index=True)
+    status: Mapped[str] = mapped_column(String(10), default="open", index=True)  # open | closed
+    opened_at: Mapped[datetime] = mapped_column(default=utcnow)
+    topic: Mapped[str | None] = mapped_column(String(300))  # the question they asked last, if any
+    taken_by: Mapped[str | None] = mapped_column(String(40))
+    taken_at: Mapped[datetime | None] = mapped_column()
+    last_staff_at: Mapped[datetime | None] = mapped_column()
+    closed_at: Mapped[datetime | None] = mapped_column()
+    closed_reason: Mapped[str | None] = mapped_column(String(20))  # staff | timeout | user | erased | blocked
+
+
+class HandoffMessage(Base):
+    """What the user and staff said during a handoff (deleted with 刪除我的資料)."""
+
+    __tablename__ = "handoff_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    handoff_id: Mapped[int] = mapped_column(ForeignKey("handoffs.id", ondelete="CASCADE"), index=True)
+    sender: Mapped[str] = mapped_column(String(10))  # user | staff
+    staff_name: Mapped[str | None] = mapped_column(String(40))
+    text: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class StaffSession(Base):

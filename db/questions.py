@@ -1,12 +1,14 @@
 """What users asked that the assistant could not answer well, and their 有幫助/沒幫助 feedback."""
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from datetime import datetime
+
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from db.models import Feedback, UnansweredQuestion
+from db.models import Feedback, UnansweredQuestion, utcnow
 
-__all__ = ["count_of_user", "list_unanswered", "record_feedback", "record_unanswered"]
+__all__ = ["count_of_user", "list_unanswered", "open_questions", "record_feedback", "record_unanswered", "resolve"]
 
 
 def record_unanswered(
@@ -29,6 +31,19 @@ def record_unanswered(
 
 def record_feedback(*, session: Session, line_user_id: str | None, entry_id: str, helpful: bool) -> None:
     session.add(Feedback(line_user_id=line_user_id, entry_id=entry_id[:80], helpful=helpful))
+
+
+def open_questions(*, session: Session, limit: int = 2000) -> list[UnansweredQuestion]:
+    """Questions staff have not acted on yet (fallback, suggestions, 沒幫助…), newest first."""
+    stmt = (select(UnansweredQuestion).where(UnansweredQuestion.resolved_at.is_(None), UnansweredQuestion.text != "")
+            .order_by(UnansweredQuestion.created_at.desc(), UnansweredQuestion.id.desc()).limit(limit))
+    return list(session.scalars(stmt))
+
+
+def resolve(*, session: Session, ids: list[int], resolution: str, now: datetime | None = None) -> int:
+    """Mark questions as dealt with («entry:<id>», «new:<id>», «out_of_scope»)."""
+    return session.execute(update(UnansweredQuestion).where(UnansweredQuestion.id.in_(ids or [-1]))
+                           .values(resolution=resolution[:100], resolved_at=now or utcnow())).rowcount
 
 
 def list_unanswered(*, session: Session, limit: int = 100) -> list[UnansweredQuestion]:

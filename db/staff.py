@@ -15,13 +15,23 @@ from sqlalchemy.orm import Session
 from db.models import LoginAttempt, StaffAccount, StaffSession, utcnow
 
 __all__ = [
-    "all_accounts", "clear_failures", "delete_account", "end_session", "end_sessions", "get_account", "get_session",
-    "login_state", "open_session", "record_failure", "set_account", "set_disabled", "set_role", "touch",
+    "all_accounts", "by_api_token", "clear_failures", "delete_account", "end_session", "end_sessions", "get_account", "get_session",
+    "login_state", "open_session", "record_failure", "set_account", "set_api_token", "set_disabled", "set_role", "touch",
 ]
 
 
 def get_account(*, session: Session, username: str) -> StaffAccount | None:
     return session.get(StaffAccount, username)
+
+
+def by_api_token(*, session: Session, token_hash: str) -> StaffAccount | None:
+    return session.scalars(select(StaffAccount).where(StaffAccount.api_token_hash == token_hash)).first()
+
+
+def set_api_token(*, session: Session, username: str, token_hash: str | None) -> None:
+    account = session.get(StaffAccount, username)
+    if account is not None:
+        account.api_token_hash = token_hash
 
 
 def all_accounts(*, session: Session) -> list[StaffAccount]:

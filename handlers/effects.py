@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DeliverNotice", "Effect", "FetchEvidence"]
+__all__ = ["DeliverNotice", "Effect", "FetchEvidence", "HandoffOpened"]
 
 
 @dataclass(frozen=True)
@@ -25,4 +25,11 @@ class FetchEvidence:
     message_id: str
 
 
-Effect = DeliverNotice | FetchEvidence
+@dataclass(frozen=True)
+class HandoffOpened:
+    """Tell the staff on ``STAFF_LINE_IDS`` that handoff ``handoff_id`` waits (once each)."""
+
+    handoff_id: int
+
+
+Effect = DeliverNotice | FetchEvidence | HandoffOpened

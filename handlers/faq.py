@@ -52,10 +52,10 @@ def on_question(ctx: Ctx) -> None:
         log.info("question answered", extra={"kind": answer.kind, "entry": answer.entry_id, "score": answer.score,
                                              "intent": answer.intent, "lang": answer.lang})
         _remember(ctx, answer)
-        if answer.kind == "fallback":
+        if answer.kind in ("fallback", "suggest"):  # staff see both in the grouped unanswered list
             questions.record_unanswered(
                 session=ctx.session, line_user_id=ctx.user_id, text=answer.resolved_query or text,
-                reason=answer.intent or "fallback", score=answer.score, candidates=[list(c) for c in answer.candidates],
+                reason=answer.intent or answer.kind, score=answer.score, candidates=[list(c) for c in answer.candidates],
             )
         if answer.kind == "social" and answer.intent == "complaint":
             # 「你答錯了」 is feedback on the previous answer: staff see it beside 沒幫助.

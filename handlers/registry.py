@@ -1,7 +1,7 @@
 """The one place where handlers are registered, in the order they are tried."""
 from __future__ import annotations
 
-from handlers import countdown, faq, greeting, kpis, privacy, subscriptions
+from handlers import countdown, faq, greeting, handoff, kpis, privacy, subscriptions
 from handlers.dialogs import chat as dialogs
 from handlers.filters import (
     ADDRESSED,
@@ -59,8 +59,12 @@ def build_router() -> Router:
     router.add(TEXT & ~IN_GROUP & text_matches(r"取消訂閱|取消提醒|不要提醒"), subscriptions.on_unsubscribe)
     router.add(TEXT & ~IN_GROUP & text_matches(r"我的提醒|我的訂閱|提醒設定"), subscriptions.on_my_reminders)
     router.add(TEXT & text_matches(countdown.COUNTDOWN), countdown.on_countdown)
+    # A person: asking for one, going back, and quiet while one is on the way.
+    router.add(TEXT & ~IN_GROUP & text_matches(handoff.LEAVE), handoff.on_leave)
+    router.add(TEXT & ~IN_GROUP & handoff.WANTS_PERSON, handoff.on_request)
     # Typed text.
     router.add(TEXT & text_matches(MENU_WORDS), greeting.on_menu)
+    router.add((TEXT | MEDIA) & ~IN_GROUP & handoff.IN_HANDOFF, handoff.on_message)
     router.add(TEXT, faq.on_question)
     # Everything we cannot read yet.
     router.add(MEDIA, greeting.on_media)

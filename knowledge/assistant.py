@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Literal
 
+from rapidfuzz import fuzz, process
+
 from knowledge.calendar import Dated, load_calendar, milestone_kind, say_date
 from knowledge.chinese import ChineseAnalyzer
 from knowledge.english import EnglishAnalyzer
@@ -33,7 +35,13 @@ from knowledge.language import Lang, language_of
 from knowledge.loader import Entry, KnowledgeBase
 from knowledge.phonetic import load_phonetics
 from knowledge.retrieval import Fields, Hit, Result, Retriever
-from knowledge.scope import RELATIVE_CONCEPT, NearMiss, ScopeGuard, without_years
+from knowledge.scope import (
+    RELATIVE_CONCEPT,
+    NearMiss,
+    ScopeGuard,
+    without_years,
+    years_in,
+)
 from knowledge.social import PRIORITY, SocialMatch, SocialTurns
 from knowledge.splitting import split_questions
 from knowledge.townships import TownMatch, TownshipIndex
@@ -44,6 +52,8 @@ Kind = Literal["faq", "suggest", "fallback", "lookup", "clarify", "social"]
 
 #: Questions answered from one message; LINE allows five messages per reply.
 MAX_QUESTIONS = 3
+#: How close (rapidfuzz ratio, 0–100) a question must be to one staff marked out of scope to share its fate.
+OUT_OF_SCOPE_SIMILARITY = 85
 
 _FOLLOW_UP = re.compile(r"^(那麼?|那如果|如果是|至於|換成|改成|還有|另外|那要|那是)")
 _FACET_ONLY = re.compile(r"^(那麼?|如果是|至於|換成|改成)?(a類|b類|國際主題聯盟|國際|聯盟|數位群聚|群聚)(的話|呢|咧|勒)?$")
@@ -176,6 +186,8 @@ class Assistant:
         corpus = [e.answer for e in kb.entries] + [q for e in kb.entries for q in e.questions]
         self.scope = ScopeGuard(kb, corpus)
         self._parallel = {a: b for a, b in kb.parallel} | {b: a for a, b in kb.parallel}
+        self._scope_marks = {side: [n for n in (r.normalize(t) for t in kb.out_of_scope) if n]
+                             for side, r in (("zh", self.zh), ("en", self.en))}
 
     def using(self, *, milestones: Callable[[], Sequence[Dated]] | None = None,
               clock: Callable[[], datetime] | None = None) -> Assistant:
@@ -186,6 +198,13 @@ class Assistant:
         if clock is not None:
             twin.clock = clock
         return twin
+
+    def _out_of_scope(self, norm: str, lang: Lang) -> bool:
+        """Staff marked a question like this one as outside what the assistant answers."""
+        marks = self._scope_marks.get(lang) or []
+        if not marks or len(norm) < 2:
+            return False
+        return process.extractOne(norm, marks, scorer=fuzz.ratio, score_cutoff=OUT_OF_SCOPE_SIMILARITY) is not None
 
     def retriever_for(self, lang: Lang) -> Retriever:
         return self.en if lang == "en" else self.zh
@@ -261,9 +280,15 @@ class Assistant:
         asked_program = program or facets.get("program") or ("digital_cluster" if "class" in facets else None)
         if asked_program is None and previous is not None and previous.program != "general" and self._elliptical(text, norm, lang):
             asked_program = previous.program
+        if self._out_of_scope(norm, lang):
+            return Answer("fallback", self.fallback_text(text, lang, asked_program), None, 0.0, resolved_query=text,
+                          lang=lang, intent="out_of_scope", program=asked_program)
         override: dict[str, str] | None = {"program": program} if program else None
         if override is None and previous is not None and previous.program != "general" and "program" not in facets:
             override = {"program_prior": previous.program}  # the conversation's program, softly
+        named = self.scope.known_years(asked_program) & set(years_in(text, self.clock().date()))
+        if len(named) == 1:  # «112年的規定»: that year's entries, even after a newer year is published
+            override = {**(override or {}), "year": str(next(iter(named)))}
         result = self._search(text, lang, override)
         near = self.scope.check(text, program=asked_program, today=self.clock().date())
         if near is not None and not self._year_is_the_rule(near, text, result):

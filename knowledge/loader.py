@@ -162,6 +162,9 @@ class KnowledgeBase(BaseModel):
     scope: Scope | None = None
     messages: dict[str, dict[str, Any]] = {}
     parallel: tuple[tuple[str, str], ...] = ()
+    #: Questions staff marked as outside what the assistant answers (from the unanswered list):
+    #: similar questions get the fallback at once. Laid over the seed by ``knowledge/editing.py``.
+    out_of_scope: tuple[str, ...] = ()
 
     def entry(self, entry_id: str) -> Entry | None:
         return self._by_id().get(entry_id)

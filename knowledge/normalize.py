@@ -33,8 +33,11 @@ def to_traditional(text: str) -> str:
     """Simplified → Traditional (Taiwan usage); Traditional input passes through unchanged.
 
     Cached: a message is folded by several readers (social turns, scope, both languages), and
-    OpenCC's conversion is the costliest step of answering.
+    OpenCC's conversion is the costliest step of answering (and of building the indexes), so
+    text with nothing for it to convert — plain English, digits — skips it.
     """
+    if text.isascii():
+        return text
     return _S2T.convert(text)
 
 

@@ -194,6 +194,15 @@ class Retriever:
         self._class = np.asarray([{"A": 1, "B": 2}.get(e.facets.get("class", ""), 0) for e in kb.entries])
         self._program = np.asarray([{"digital_cluster": 1, "intl_alliance": 2}.get(e.program, 0) for e in kb.entries])
         self._old = np.asarray([e.year < 110 for e in kb.entries])
+        # A program year staff have published makes the program's older years answer only when
+        # asked by name («112年的規定»); older FAQs (before 110) are background already.
+        self._current: dict[str, int] = {}
+        for e in kb.entries:
+            if e.program != "general" and e.year >= 110:
+                self._current[e.program] = max(self._current.get(e.program, 0), e.year)
+        self._years = np.asarray([e.year for e in kb.entries])
+        self._superseded = np.asarray([e.program != "general" and 110 <= e.year < self._current.get(e.program, 0)
+                                       for e in kb.entries])
         self._indexed = np.asarray([f is not None for f in texts])
         self.known = set(df)
         self._entry_asked = [set(t) for t in entry_tokens]
@@ -212,10 +221,18 @@ class Retriever:
 
     # -- scoring -------------------------------------------------------------------------------
 
-    @staticmethod
-    def facet_factor(entry: Entry, facets: dict[str, str]) -> float:
-        """How much a question's class/program facets allow ``entry`` (1.0 = fully)."""
-        factor = 1.0
+    def _year_factor(self, entry: Entry, facets: dict[str, str]) -> float:
+        """A year the question names wins; otherwise a program's newest year wins over the older."""
+        asked = facets.get("year")
+        if entry.program == "general":
+            return 1.0
+        if asked:
+            return 1.0 if str(entry.year) == asked else 0.5
+        return 0.3 if 110 <= entry.year < self._current.get(entry.program, entry.year) else 1.0
+
+    def facet_factor(self, entry: Entry, facets: dict[str, str]) -> float:
+        """How much a question's class/program/year facets allow ``entry`` (1.0 = fully)."""
+        factor = self._year_factor(entry, facets)
         wanted_class = facets.get("class")
         entry_class = entry.facets.get("class")
         if wanted_class and entry_class and wanted_class != entry_class:
@@ -254,6 +271,11 @@ class Retriever:
         else:
             factor[self._program == 2] *= 0.92
         factor[self._old] *= 0.9
+        asked = facets.get("year")
+        if asked and asked.isdigit():
+            factor[(self._program != 0) & (self._years != int(asked))] *= 0.5
+        else:
+            factor[self._superseded] *= 0.3
         factor[~self._indexed] = 0.0
         return factor
 

@@ -78,6 +78,7 @@ def settings(standin: LineStandin, database_url: str) -> Settings:
         line_api_base_url=standin.url,  # type: ignore[attr-defined]
         database_url=database_url,
         rate_limit_per_minute=100_000,  # tests click faster than people; the flood test sets its own
+        knowledge_poll_seconds=3600,  # tests refresh the knowledge themselves (tests/utils/staff.py)
     )
 
 

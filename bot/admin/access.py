@@ -16,7 +16,7 @@ from db import audit
 from db import staff as accounts
 from db.models import utcnow
 
-__all__ = ["LoginRequired", "Refused", "check_csrf", "current", "end", "log_in"]
+__all__ = ["ROLES", "LoginRequired", "Refused", "allowed", "check_csrf", "current", "end", "log_in"]
 
 #: The role of a login with ADMIN_TOKEN itself (the break-glass login, not an account).
 TOKEN_LOGIN = "admin"
@@ -42,8 +42,27 @@ def _address(request: Request) -> str:
     return (request.client.host if request.client else "unknown")[:80]
 
 
-def current(request: Request) -> sessions.StaffSession:
-    """The logged-in staff member; :class:`LoginRequired` otherwise."""
+#: What each role may do (each includes the ones before it).
+ROLES = {"viewer": "檢視（報表、匯出）", "editor": "編輯（知識、行事曆、公告、真人客服）", "admin": "管理（帳號與權限）"}
+_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+
+def allowed(role: str, need: str) -> bool:
+    return _RANK.get(role, -1) >= _RANK[need]
+
+
+def current(request: Request, need: str = "viewer") -> sessions.StaffSession:
+    """The logged-in staff member, allowed to do what needs ``need``.
+
+    :class:`LoginRequired` without a live session; 403 when the role is not enough.
+    """
+    staff = _session(request)
+    if not allowed(staff.role, need):
+        raise HTTPException(403, f"這個動作需要「{ROLES[need]}」權限，您的帳號是「{ROLES.get(staff.role, staff.role)}」。")
+    return staff
+
+
+def _session(request: Request) -> sessions.StaffSession:
     services = _services(request)
     sid = sessions.read(request.cookies.get(sessions.COOKIE), services.settings.admin_token)
     if sid is None:

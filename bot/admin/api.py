@@ -7,7 +7,7 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, HTTPException, Request
 from pydantic import BaseModel, Field
 
-from bot.admin.auth import StaffDep
+from bot.admin.auth import Admin, Editor, Viewer
 from bot.outbox import notices as outbox
 from db import audit as audit_log
 from db import calendar, clusters, forms, notices
@@ -49,7 +49,7 @@ def _taipei(moment: datetime | None) -> datetime | None:
 
 
 @router.post("/broadcasts", status_code=201)
-def create_broadcast(body: BroadcastIn, request: Request, background: BackgroundTasks, staff: StaffDep) -> dict[str, Any]:
+def create_broadcast(body: BroadcastIn, request: Request, background: BackgroundTasks, staff: Editor) -> dict[str, Any]:
     services = request.app.state.services
     with services.db.session() as session:
         try:
@@ -67,13 +67,13 @@ def create_broadcast(body: BroadcastIn, request: Request, background: Background
 
 
 @router.get("/broadcasts")
-def list_broadcasts(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
+def list_broadcasts(request: Request, _staff: Viewer) -> list[dict[str, Any]]:
     with request.app.state.services.db.session() as session:
         return [outbox.notice_report(session, n) for n in notices.recent(session=session, limit=100)]
 
 
 @router.get("/broadcasts/{notice_id}")
-def get_broadcast(notice_id: int, request: Request, _staff: StaffDep) -> dict[str, Any]:
+def get_broadcast(notice_id: int, request: Request, _staff: Viewer) -> dict[str, Any]:
     with request.app.state.services.db.session() as session:
         notice = notices.get_notice(session=session, notice_id=notice_id)
         if notice is None:
@@ -82,7 +82,7 @@ def get_broadcast(notice_id: int, request: Request, _staff: StaffDep) -> dict[st
 
 
 @router.get("/calendar")
-def get_calendar(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
+def get_calendar(request: Request, _staff: Viewer) -> list[dict[str, Any]]:
     with request.app.state.services.db.session() as session:
         return [
             {"id": m.id, "program": m.program, "year": m.year, "title": m.title, "at": m.at.astimezone(TAIPEI).isoformat(),
@@ -93,7 +93,7 @@ def get_calendar(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
 
 
 @router.put("/calendar/{milestone_id}")
-def put_milestone(milestone_id: str, body: MilestoneIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+def put_milestone(milestone_id: str, body: MilestoneIn, request: Request, staff: Editor) -> dict[str, Any]:
     if body.id != milestone_id:
         raise HTTPException(422, "id in the body must match the URL")
     with request.app.state.services.db.session() as session:
@@ -107,7 +107,7 @@ def put_milestone(milestone_id: str, body: MilestoneIn, request: Request, staff:
 
 
 @router.get("/audit")
-def audit_entries(request: Request, _staff: StaffDep) -> list[dict[str, Any]]:
+def audit_entries(request: Request, _staff: Admin) -> list[dict[str, Any]]:
     with request.app.state.services.db.session() as session:
         return [{"at": r.at.isoformat(), "actor": r.actor, "action": r.action, "details": r.details}
                 for r in audit_log.recent(session=session)]
@@ -120,7 +120,7 @@ class KpiIn(BaseModel):
 
 
 @router.post("/clusters/{code}/kpis", status_code=201)
-def add_cluster_kpi(code: str, body: KpiIn, request: Request, staff: StaffDep) -> dict[str, Any]:
+def add_cluster_kpi(code: str, body: KpiIn, request: Request, staff: Editor) -> dict[str, Any]:
     """Staff define a cluster's own KPI (自訂績效指標); check-ins started afterwards ask for it."""
     with request.app.state.services.db.session() as session:
         cluster = clusters.cluster_by_code(session=session, code=code)
@@ -132,7 +132,7 @@ def add_cluster_kpi(code: str, body: KpiIn, request: Request, staff: StaffDep) -
 
 
 @router.post("/forms/{session_id}/lock")
-def lock_form(session_id: int, request: Request, staff: StaffDep, locked: bool = True) -> dict[str, Any]:
+def lock_form(session_id: int, request: Request, staff: Editor, locked: bool = True) -> dict[str, Any]:
     """Lock a submitted form for review (the user can no longer reopen it), or unlock it."""
     with request.app.state.services.db.session() as session:
         fs = forms.get_session(session=session, session_id=session_id)

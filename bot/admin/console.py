@@ -9,19 +9,17 @@ from __future__ import annotations
 
 import re
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, Form, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from fastapi.templating import Jinja2Templates
 
 from bot.admin import access, sessions, views
 from bot.admin.exports import csv_response, export_rows, xlsx_response
-from bot.guard import nonce
+from bot.admin.pages import page
 from bot.line.render import render_one
 from bot.outbox import notices as outbox
-from db import audience, audit, calendar, clusters, forms, inbox, notices, questions
+from db import audience, audit, calendar, clusters, forms, inbox, notices
 from handlers.replies import notice_reply
 from knowledge.calendar import say_date
 from knowledge.forms import load_forms
@@ -38,11 +36,8 @@ from knowledge.notices import (
 __all__ = ["router"]
 
 router = APIRouter(prefix="/admin", include_in_schema=False)
-templates = Jinja2Templates(directory=str(Path(__file__).resolve().parent / "templates"))
 
 ORIGINS = {"seed": "須知", "staff": "同仁"}
-REASONS = {"fallback": "答不出來", "unhelpful": "沒幫助", "none_of_these": "建議都不是", "complaint": "說答錯了",
-           "other_program": "其他計畫", "unknowable": "須知未載明", "year": "其他年度"}
 AUDIENCES: dict[str, tuple[str, dict[str, Any]]] = {**PRESETS, "clusters": ("指定群聚（填群聚代碼）", {"clusters": []})}
 
 
@@ -58,8 +53,7 @@ current = access.current
 _check_csrf = access.check_csrf
 
 
-def _page(request: Request, name: str, staff: sessions.StaffSession | None, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"staff": staff, "csp_nonce": nonce(request), **context})
+_page = page
 
 
 def _this_month(request: Request) -> str:
@@ -115,7 +109,7 @@ def dashboard(request: Request) -> HTMLResponse:
 
 @router.get("/notices/new", response_class=HTMLResponse)
 def new_notice(request: Request) -> HTMLResponse:
-    staff = current(request)
+    staff = current(request, "editor")
     return _page(request, "notice_new.html", staff, audiences=AUDIENCES, form={}, error=None)
 
 
@@ -124,7 +118,7 @@ def preview_notice(
     request: Request, csrf: str = Form(""), text: str = Form(""), audience: str = Form(""), clusters: str = Form(""),
     link_url: str = Form(""), link_label: str = Form(""), send_at: str = Form(""),
 ) -> HTMLResponse:
-    staff = current(request)
+    staff = current(request, "editor")
     _check_csrf(staff, csrf)
     form = {"text": text, "audience": audience, "clusters": clusters, "link_url": link_url, "link_label": link_label,
             "send_at": send_at}
@@ -145,7 +139,7 @@ async def send_notice(
     request: Request, csrf: str = Form(""), text: str = Form(""), audience: str = Form(""), clusters: str = Form(""),
     link_url: str = Form(""), link_label: str = Form(""), send_at: str = Form(""),
 ) -> Response:
-    staff = current(request)
+    staff = current(request, "editor")
     _check_csrf(staff, csrf)
     when = None
     if send_at.strip():
@@ -262,7 +256,7 @@ def form_page(session_id: int, request: Request) -> HTMLResponse:
 
 @router.post("/forms/{session_id}/lock")
 def lock_form(session_id: int, request: Request, csrf: str = Form(""), locked: str = Form("1")) -> Response:
-    staff = current(request)
+    staff = current(request, "editor")
     _check_csrf(staff, csrf)
     with _db(request).session() as session:
         fs = forms.get_session(session=session, session_id=session_id)
@@ -292,7 +286,7 @@ def save_milestone(
     title: str = Form(""), at: str = Form(""), what: str = Form(""), classes: str = Form(""), remind: str = Form(""),
     label: str = Form(""), label_en: str = Form(""),
 ) -> Response:
-    staff = current(request)
+    staff = current(request, "editor")
     _check_csrf(staff, csrf)
     try:
         moment = datetime.fromisoformat(at).replace(tzinfo=TAIPEI)
@@ -334,15 +328,6 @@ def export_file(form_id: str, fmt: str, request: Request, cluster: str = "") -> 
     return (csv_response if fmt == "csv" else xlsx_response)(catalog[form_id], header, rows)
 
 
-@router.get("/unanswered", response_class=HTMLResponse)
-def unanswered(request: Request) -> HTMLResponse:
-    staff = current(request)
-    with _db(request).session() as session:
-        rows = [{"at": views.when(r.created_at), "reason": REASONS.get(r.reason, r.reason), "text": r.text,
-                 "candidates": r.candidates} for r in questions.list_unanswered(session=session, limit=200)]
-    return _page(request, "unanswered.html", staff, rows=rows)
-
-
 @router.get("/dead-letters", response_class=HTMLResponse)
 def dead_letters(request: Request) -> HTMLResponse:
     """Events the assistant could not handle after every retry (the user got one apology)."""
@@ -354,14 +339,3 @@ def dead_letters(request: Request) -> HTMLResponse:
                  "who": views.who(d.line_user_id, names) if d.line_user_id else "（群組或不明）",
                  "type": d.event_type, "error": d.error, "attempts": d.attempts} for d in letters]
     return _page(request, "dead_letters.html", staff, rows=rows)
-
-
-def install(app) -> None:  # type: ignore[no-untyped-def]
-    """Mount the console and turn a missing session into a redirect to the login page."""
-    from fastapi.responses import RedirectResponse as Redirect
-
-    app.include_router(router)
-
-    @app.exception_handler(access.LoginRequired)
-    async def _to_login(request: Request, exc: access.LoginRequired) -> Response:
-        return Redirect("/admin/login", status_code=303)

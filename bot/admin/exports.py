@@ -14,7 +14,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Query, Request
 from fastapi.responses import Response
 
-from bot.admin.auth import StaffDep
+from bot.admin.auth import Viewer
 from db import clusters, forms
 from db.models import Cluster
 from knowledge.answers import display
@@ -173,7 +173,7 @@ def xlsx_response(form: Form, header: list[str], rows: list[list[Any]]) -> Respo
 
 
 @router.get("/self-assessments.{fmt}")
-def export(fmt: str, request: Request, _staff: StaffDep, form: str = Query("dc_member"),
+def export(fmt: str, request: Request, _staff: Viewer, form: str = Query("dc_member"),
            cluster: str | None = Query(None)) -> Response:
     if fmt not in ("csv", "xlsx"):
         raise HTTPException(404, "format must be csv or xlsx")

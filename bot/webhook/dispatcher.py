@@ -24,9 +24,9 @@ from bot.line.client import LineError
 from bot.line.render import render
 from bot.webhook import inbox as kept
 from bot.webhook.events import chat_of, incoming, is_standby
-from db import forms, inbox, replies, users
+from db import forms, handoffs, inbox, replies, users
 from handlers.context import Ctx
-from handlers.effects import DeliverNotice, Effect, FetchEvidence
+from handlers.effects import DeliverNotice, Effect, FetchEvidence, HandoffOpened
 from handlers.replies import text
 
 if TYPE_CHECKING:
@@ -210,6 +210,10 @@ async def run_effect(effect: Effect, services: Services, line: LineClient) -> No
     try:
         if isinstance(effect, DeliverNotice):
             await notices.deliver_notice(services.db, line, effect.notice_id, clock=services.clock)
+        elif isinstance(effect, HandoffOpened):
+            from bot.outbox import handoffs as handoff_outbox
+
+            await handoff_outbox.notify_staff(services, line, effect.handoff_id)
         elif isinstance(effect, FetchEvidence):
             data, content_type = await line.content(effect.message_id)
             with services.db.session() as session:
@@ -264,6 +268,9 @@ def _handle_once(event: Event, services: Services, inbox_id: int | None = None) 
             users.lock_user(session=session, line_user_id=said.user_id)
             if said.kind in ("follow", "unfollow"):
                 users.set_blocked(session=session, line_user_id=said.user_id, blocked=said.kind == "unfollow")
+            if said.kind == "unfollow":  # nobody left to talk to: a waiting handoff closes
+                handoffs.close_all_of(session=session, line_user_id=said.user_id, reason="blocked",
+                                      now=services.clock.now())
         if said.kind == "unfollow":
             return None, []
         ctx = Ctx(event=said, session=session, services=services)

@@ -20,7 +20,6 @@ from db.models import (
     DeadLetter,
     InboxEvent,
     LoginAttempt,
-    StaffAccount,
     StaffSession,
 )
 from tests.bot.test_console import login

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from bot.services import default_assistant
+from bot.live_knowledge import default_assistant
 from knowledge.assistant import Answer, Context
 from knowledge.calendar import load_calendar
 from knowledge.labels import TAIPEI

@@ -10,7 +10,7 @@ import pytest
 from bench.evaluate import assistant_answerer
 from bench.quality import evaluate
 from bench.sets import PUBLIC, dev_sets, heldout_sets
-from bot.services import default_assistant
+from bot.live_knowledge import default_assistant
 
 ASSISTANT = default_assistant()
 ASK = assistant_answerer(ASSISTANT)

@@ -1,0 +1,56 @@
+"""A published edit reaches every web worker by itself: two uvicorn workers, no restart, ≤ 10 s."""
+from __future__ import annotations
+
+import time
+
+import httpx
+
+from bot.dev import line_events
+from knowledge.editing import as_dict
+from knowledge.loader import default_knowledge
+from tests.test_crash_safety import Web, _env
+from tests.utils.chat import SECRET
+
+NEW = "A類截止：112年3月7日（週二）17:00 前完成線上送件（同仁更新 {n}）。"
+
+
+def _ask(web: Web, standin, user: str) -> str:  # type: ignore[no-untyped-def]
+    event = line_events.text_event("A類截止是哪天？", user_id=user)
+    body = line_events.payload(event)
+    httpx.post(f"http://127.0.0.1:{web.port}/callback", content=body,
+               headers={"X-Line-Signature": line_events.sign(body, SECRET)}, timeout=10)
+    deadline = time.time() + 10
+    while time.time() < deadline:
+        for call in standin.replies():
+            if call.body["replyToken"] == event["replyToken"]:
+                return call.body["messages"][0]["text"]
+        time.sleep(0.02)
+    raise AssertionError("no reply")
+
+
+def test_a_published_edit_is_answered_by_both_workers_within_ten_seconds(database_url, standin) -> None:  # type: ignore[no-untyped-def]
+    standin.clear()
+    web = Web(_env(database_url, standin.url), workers=2)
+    web.start()
+    auth = {"Authorization": "Bearer crash-admin-token"}
+    base = f"http://127.0.0.1:{web.port}/admin/api"
+    try:
+        assert "同仁更新" not in _ask(web, standin, "U" + "0" * 32)
+        entry = {**as_dict(default_knowledge().entry("dc-deadline-a")), "answer": NEW.format(n=1)}  # type: ignore[arg-type]
+        assert httpx.put(f"{base}/knowledge/entries/dc-deadline-a/draft", json={"entry": entry},
+                         headers=auth, timeout=10).status_code == 200
+        published = time.monotonic()
+        assert httpx.post(f"{base}/knowledge/publish", json={"note": "t"}, headers=auth, timeout=10).status_code == 200
+        streak, n, since = 0, 0, 0.0
+        while streak < 20 and time.monotonic() - published < 30:
+            n += 1
+            asked = time.monotonic()
+            if "同仁更新 1" in _ask(web, standin, f"U{n:032d}"):
+                since, streak = since if streak else asked, streak + 1
+            else:
+                streak = 0
+        took = since - published  # from publishing to the first of 20 new answers in a row
+    finally:
+        web.kill()
+    assert streak >= 20, "the workers never all answered with the published edit"
+    assert took <= 10, f"took {took:.1f} s for every worker to answer with the edit"
