@@ -1,23 +1,31 @@
-"""Webhook load: acknowledgement latency, sustained events/s and webhook→reply latency.
+"""Webhook load: acknowledgement latency, handling throughput and webhook→reply latency.
 
-The app runs under uvicorn in its own process; this process sends signed webhooks at a fixed
-rate and hosts the LINE stand-in, which timestamps each reply as it arrives.
+The app runs under uvicorn with the Procfile's two workers (each with its handler process); the
+generator (``loadgen.py``) sends signed webhooks at a fixed rate from a process of its own; this
+process hosts the LINE stand-in, which timestamps each reply as it arrives. The ceiling — a
+minimal signature-checking app (``ceiling.py``) — is driven by the same generator.
 """
 from __future__ import annotations
 
-import asyncio
 import time
 from dataclasses import dataclass, field
 
-import httpx
-
-from bench.procs import SECRET, Sampler, env_for, migrate, rss_mb, start_web, stop
-from bot.dev import line_events
+from bench import loadgen
+from bench.procs import (
+    SECRET,
+    cmdline,
+    descendants,
+    env_for,
+    migrate,
+    rss_mb,
+    start_web,
+    status_of,
+    stop,
+)
 from bot.dev.line_standin import LineStandin
 from bot.dev.threaded import free_port, serve_in_thread
 
-QUESTIONS = ["A類截止是哪天？", "B類要幾家？", "竹山鎮第幾分群？", "輔導經費最多多少？", "影片有什麼規定？",
-             "國際主題聯盟截止時間？", "評分標準", "明天會下雨嗎", "期中查核點是哪天？", "提案要準備哪些文件？"]
+__all__ = ["LoadResult", "ceiling", "run"]
 
 
 @dataclass
@@ -28,52 +36,54 @@ class LoadResult:
     sent: int = 0
     acked: int = 0
     replied: int = 0
-    errors: int = 0
     ack_ms: list[float] = field(default_factory=list)
     reply_ms: list[float] = field(default_factory=list)
     rss_rest_mb: float = 0.0
     rss_peak_mb: float = 0.0
-    achieved_rate: float = 0.0
-    processed_rate: float = 0.0
+    handler_rss_peak_mb: float = 0.0
+    achieved_rate: float = 0.0  # acknowledged per second while sending
+    processed_rate: float = 0.0  # replies per second, from the first request to the last reply
+    drain_s: float = 0.0  # from the last request sent to the last reply
+    lost: int = 0  # acknowledged, never answered (within the wait)
 
 
-async def _drive(url: str, rate: float, seconds: float, result: LoadResult, sent_at: dict[str, float]) -> None:
-    limits = httpx.Limits(max_connections=200, max_keepalive_connections=200)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-        total = int(rate * seconds)
-        start = time.perf_counter()
-        tasks = []
+class _Memory:
+    """Polls the web workers' and handler processes' RSS while the load runs."""
 
-        async def one(n: int) -> None:
-            user = f"U{n % 500:032d}"
-            event = line_events.text_event(QUESTIONS[n % len(QUESTIONS)], user_id=user)
-            body = line_events.payload(event)
-            headers = {"X-Line-Signature": line_events.sign(body, SECRET), "Content-Type": "application/json"}
-            sent_at[event["replyToken"]] = time.time()
-            began = time.perf_counter()
+    def __init__(self, pid: int) -> None:
+        import threading
+
+        self.pid, self.web, self.handler = pid, 0.0, 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
             try:
-                response = await client.post(f"{url}/callback", content=body, headers=headers)
-                if response.status_code == 200:
-                    result.acked += 1
-                    result.ack_ms.append((time.perf_counter() - began) * 1000)
-                else:
-                    result.errors += 1
-            except httpx.HTTPError:
-                result.errors += 1
+                self.web = max(self.web, rss_mb(self.pid)[0])
+                for child in descendants(self.pid):
+                    if "spawn_main" in cmdline(child) and "forkserver" not in cmdline(child):
+                        self.handler = max(self.handler, _rss(child))
+            except OSError:
+                return
+            time.sleep(0.1)
 
-        for n in range(total):
-            target = start + n / rate
-            delay = target - time.perf_counter()
-            if delay > 0:
-                await asyncio.sleep(delay)
-            tasks.append(asyncio.create_task(one(n)))
-            result.sent += 1
-        await asyncio.gather(*tasks)
-        result.achieved_rate = result.acked / (time.perf_counter() - start)
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
 
 
-def run(database_url: str, *, label: str, rate: float, seconds: float, workers: int = 2) -> LoadResult:
-    """``workers`` as in the Procfile's default (WEB_CONCURRENCY=2); RSS is per worker."""
+def _rss(pid: int) -> float:
+    try:
+        return status_of(pid).get("VmRSS", 0.0)
+    except OSError:
+        return 0.0
+
+
+def run(database_url: str, *, label: str, rate: float, seconds: float, workers: int = 2,
+        drain_timeout: float = 120.0) -> LoadResult:
+    """``workers`` as in the Procfile's default (WEB_CONCURRENCY=2); RSS is per process."""
     result = LoadResult(label, rate, seconds)
     standin = LineStandin()
     with serve_in_thread(standin.app) as line_url:
@@ -84,22 +94,48 @@ def run(database_url: str, *, label: str, rate: float, seconds: float, workers: 
         try:
             time.sleep(1.0)
             result.rss_rest_mb = rss_mb(proc.pid)[0]
-            sampler = Sampler(proc.pid)
-            sent_at: dict[str, float] = {}
-            started = time.time()
-            asyncio.run(_drive(f"http://127.0.0.1:{port}", rate, seconds, result, sent_at))
-            deadline = time.time() + 30
+            memory = _Memory(proc.pid)
+            sent = loadgen.drive(port, rate=rate, seconds=seconds, secret=SECRET)
+            finished = max((s.at for s in sent), default=time.time())  # the last request
+            started = min((s.at for s in sent), default=finished)  # the first request (not the generator's start-up)
+            acked = [s for s in sent if s.ack_ms is not None]
+            result.sent, result.acked = len(sent), len(acked)
+            result.ack_ms = [s.ack_ms for s in acked]  # type: ignore[misc]
+            result.achieved_rate = result.acked / max(1e-9, finished - started)
+            deadline = time.time() + drain_timeout
             while len(standin.replies()) < result.acked and time.time() < deadline:
                 time.sleep(0.1)
-            replies = standin.replies()
-            for call in replies:
-                token = call.body.get("replyToken")
-                if token in sent_at:
-                    result.reply_ms.append((call.at - sent_at[token]) * 1000)
-            result.replied = len(result.reply_ms)
-            last = max((c.at for c in replies), default=started)
+            memory.stop()
+            sent_at = {s.token: s.at for s in acked}
+            replies = [c for c in standin.replies() if c.body.get("replyToken") in sent_at]
+            result.reply_ms = [(c.at - sent_at[c.body["replyToken"]]) * 1000 for c in replies]
+            result.replied = len({c.body["replyToken"] for c in replies})
+            result.lost = result.acked - result.replied
+            last = max((c.at for c in replies), default=finished)
             result.processed_rate = result.replied / max(1e-9, last - started)
-            result.rss_peak_mb = max(sampler.stop(), rss_mb(proc.pid)[0])
+            result.drain_s = max(0.0, last - finished)
+            result.rss_peak_mb = max(memory.web, rss_mb(proc.pid)[0])
+            result.handler_rss_peak_mb = memory.handler
         finally:
             stop(proc)
+    return result
+
+
+def ceiling(rate: float, seconds: float, workers: int = 2) -> LoadResult:
+    """The minimal signature-checking app under the same generator and uvicorn settings."""
+    result = LoadResult("ceiling", rate, seconds)
+    env = env_for("sqlite://", "http://127.0.0.1:9")
+    port = free_port()
+    proc = start_web(env, port, workers, app="bench.ceiling:app")
+    try:
+        sent = loadgen.drive(port, rate=rate, seconds=seconds, secret=SECRET)
+        finished = max((s.at for s in sent), default=time.time())
+        started = min((s.at for s in sent), default=finished)
+        acked = [s for s in sent if s.ack_ms is not None]
+        result.sent, result.acked = len(sent), len(acked)
+        result.ack_ms = [s.ack_ms for s in acked]  # type: ignore[misc]
+        result.achieved_rate = result.acked / max(1e-9, finished - started)
+        result.rss_peak_mb = rss_mb(proc.pid)[0]
+    finally:
+        stop(proc)
     return result

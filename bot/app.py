@@ -12,13 +12,15 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
 from sqlalchemy.exc import DataError
 
-from bot.admin import api, api_knowledge, exports, site
+from bot.admin import api, api_knowledge, exports, monitoring, site
 from bot.guard import REFUSED, GuardMiddleware
+from bot.handler import HandlerProcess
 from bot.line.client import LineClient
 from bot.logs import configure_logging
 from bot.services import Services
 from bot.settings import Settings, get_settings
 from bot.webhook import dispatcher, endpoint
+from bot.webhook.inbox_writer import InboxWriter
 
 __all__ = ["app", "create_app"]
 
@@ -35,24 +37,34 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         from db.migrate import SchemaOutOfDate
 
+        separate = bool(settings.handler_processes)
         try:
-            app.state.services = services or Services.build(settings)
+            app.state.services = services or Services.build(settings, lazy=separate)
         except SchemaOutOfDate as exc:
             log.error("%s", exc)
             raise SystemExit(3) from None
         app.state.line = LineClient(settings)
+        app.state.inbox_writer = InboxWriter(app.state.services.inbox_db.url, app.state.services.clock)
+        app.state.handler = HandlerProcess(settings) if separate else None
+        if app.state.handler is not None:
+            app.state.handler.start()
         # Handlers run in worker threads; a few are plenty (they hold the GIL anyway) and each
         # idle thread costs memory.
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
-        log.info("assistant started", extra={"dev_mode": settings.dev_mode})
-        recovery = asyncio.create_task(_recover_forever(app))
+        log.info("assistant started", extra={"dev_mode": settings.dev_mode, "handler_processes": int(separate)})
+        # With a handler process, it recovers what a dead process left; the web worker only acknowledges.
+        recovery = asyncio.create_task(_recover_forever(app)) if not separate else None
         menu = asyncio.create_task(_dev_rich_menu(app)) if settings.dev_mode else None
         services_ = app.state.services
         knowledge = asyncio.create_task(services_.live.run(services_)) if services_.live is not None else None
         try:
             yield
         finally:
-            recovery.cancel()
+            if recovery is not None:
+                recovery.cancel()
+            if app.state.handler is not None:
+                await anyio.to_thread.run_sync(app.state.handler.stop)
+            app.state.inbox_writer.close()
             if knowledge is not None:
                 knowledge.cancel()
             if menu is not None:
@@ -67,6 +79,7 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
     app.include_router(exports.router)
     app.include_router(api.router)
     app.include_router(api_knowledge.router)
+    app.include_router(monitoring.router)
     site.install(app)
 
     @app.get("/healthz")
@@ -86,6 +99,9 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         except Exception as exc:
             log.warning("readiness check failed", extra={"error": type(exc).__name__})
             return JSONResponse({"status": "database unreachable"}, status_code=503)
+        handler = app.state.handler
+        if handler is not None and not handler.ready:
+            return JSONResponse({"status": "handler starting"}, status_code=503)
         return JSONResponse({"status": "ready"})
 
     @app.exception_handler(DataError)

@@ -25,7 +25,7 @@ import anyio
 from db import knowledge as staff_knowledge
 from knowledge.assistant import Assistant
 from knowledge.editing import apply
-from knowledge.loader import KnowledgeBase, default_knowledge
+from knowledge.loader import default_knowledge
 
 if TYPE_CHECKING:
     from db.engine import Database
@@ -39,7 +39,6 @@ class Holder(Protocol):
     """What holds the assistant that answers (the services of a worker)."""
 
     assistant: Assistant
-    kb: KnowledgeBase
 
 
 @lru_cache(maxsize=1)
@@ -112,10 +111,12 @@ class LiveKnowledge:
         version, overlay, scope = await anyio.to_thread.run_sync(self.read)
         if version == self.version:
             return False
+        if not getattr(services, "assistant_built", True):
+            self.version = -1  # not built yet: it will be built from the newest knowledge when first used
+            return False
         assistant = await self._build_elsewhere(overlay, scope)
         current = services.assistant
         services.assistant = assistant.using(milestones=current.milestones, clock=current.clock)
-        services.kb = assistant.kb
         self.version = version
         log.info("knowledge updated", extra={"version": version})
         return True

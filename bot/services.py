@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from linebot.v3.webhook import SignatureValidator
@@ -15,6 +16,7 @@ from linebot.v3.webhook import SignatureValidator
 from bot.live_knowledge import LiveKnowledge, default_assistant
 from bot.ratelimit import RateLimiter
 from bot.settings import Settings
+from db import inbox
 from db.engine import Database
 from handlers.registry import build_router
 from handlers.router import Router
@@ -30,32 +32,66 @@ __all__ = ["CalendarSource", "Services", "default_assistant"]
 class Services:
     settings: Settings
     db: Database
-    kb: KnowledgeBase
-    assistant: Assistant
+    make_assistant: Callable[[], Assistant]
     clock: Clock = field(default_factory=Clock)
     router: Router = field(default_factory=build_router)
     rate_limiter: RateLimiter = field(default_factory=RateLimiter)
     live: LiveKnowledge | None = None  # keeps ``assistant`` in step with what staff publish
+    #: Where acknowledged events wait (``db/inbox.py``): ``db``, or on SQLite a file of its own.
+    inbox_db: Database = None  # type: ignore[assignment]
 
     def __post_init__(self) -> None:
+        if self.inbox_db is None:
+            self.inbox_db = inbox.open_spool(self.db)
         self.rate_limiter.limit = self.settings.rate_limit_per_minute
         self.signature = SignatureValidator(self.settings.line_channel_secret)
+        self._assistant: Assistant | None = None
+        self._assistant_lock = threading.Lock()
+
+    @property
+    def assistant(self) -> Assistant:
+        """Built on first use: a web worker whose events a handler process answers (``bot/handler.py``)
+        needs it only for the console's try-it box, and then saves the memory until then."""
+        if self._assistant is None:
+            with self._assistant_lock:
+                if self._assistant is None:
+                    self._assistant = self.make_assistant()
+        return self._assistant
+
+    @assistant.setter
+    def assistant(self, value: Assistant) -> None:
+        self._assistant = value
+
+    @property
+    def assistant_built(self) -> bool:
+        return self._assistant is not None
+
+    @property
+    def kb(self) -> KnowledgeBase:
+        return self.assistant.kb
 
     @property
     def staff_ids(self) -> frozenset[str]:
         return frozenset(self.settings.staff_ids)
 
     @classmethod
-    def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None, clock: Clock | None = None) -> Services:
+    def build(cls, settings: Settings, *, kb: KnowledgeBase | None = None, clock: Clock | None = None,
+              lazy: bool = False) -> Services:
+        """``lazy``: build the assistant on first use instead of now."""
         db = Database(settings.database_url)
         db.ready(dev_mode=settings.dev_mode)
         _seed_calendar(db)
         clock = clock or Clock()
         live = LiveKnowledge(db, interval=settings.knowledge_poll_seconds)
-        assistant = Assistant(kb) if kb is not None else live.initial()
-        assistant = assistant.using(milestones=CalendarSource(db), clock=clock.now)
-        return cls(settings=settings, db=db, kb=assistant.kb, assistant=assistant, clock=clock,
-                   live=live if kb is None else None)
+        calendar = CalendarSource(db)
+
+        def make() -> Assistant:
+            return (Assistant(kb) if kb is not None else live.initial()).using(milestones=calendar, clock=clock.now)
+
+        services = cls(settings=settings, db=db, make_assistant=make, clock=clock, live=live if kb is None else None)
+        if not lazy:
+            services.assistant  # noqa: B018 — built now, before the first message
+        return services
 
 
 class CalendarSource:

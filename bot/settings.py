@@ -45,6 +45,10 @@ class Settings(BaseSettings):
     monthly_report_day: int = 25
     rate_limit_per_minute: int = 60
     delivery_stale_seconds: int = 60  # a batch left "sending" this long (a crashed run) is re-sent, same retry key
+    #: Multicast calls per second at most, per process: LINE's documented limit for the endpoint.
+    multicast_per_second: float = 200.0
+    #: Multicast calls in flight at once while sending a notice or reminders.
+    multicast_concurrency: int = 8
     #: How long a reply token is used after the event; later, answers go out as pushes with a retry key.
     reply_token_seconds: float = 50.0
     #: An event leased this long without being handled belongs to a dead process (or failed): retried.
@@ -53,6 +57,13 @@ class Settings(BaseSettings):
     recovery_seconds: float = 5.0
     #: Attempts before an event that keeps failing goes to the dead letters (the user gets one apology).
     handling_attempts: int = 5
+    #: Handler processes per web worker (``bot/handler.py``): 0 handles events in the web worker
+    #: itself (dev mode and tests), 1 keeps acknowledgements fast whatever the load.
+    handler_processes: int | None = None
+    #: Events a handler process works on at once (one at a time per chat, always).
+    handler_concurrency: int = 4
+    #: How much the handler process defers to its web worker for CPU (Unix nice increment).
+    handler_nice: int = 10
     #: How often a web worker checks for knowledge staff published (then rebuilds in the background).
     knowledge_poll_seconds: float = 2.0
     #: Proxies whose X-Forwarded-For/-Proto uvicorn trusts (the Procfile passes it on); see README.
@@ -69,6 +80,8 @@ class Settings(BaseSettings):
         if not self.line_data_api_base_url:
             official = self.line_api_base_url == "https://api.line.me"
             self.line_data_api_base_url = "https://api-data.line.me" if official else self.line_api_base_url
+        if self.handler_processes is None:
+            self.handler_processes = 0 if self.dev_mode else 1
         if self.dev_mode:
             self.line_channel_secret = self.line_channel_secret or DEV_SECRET
             self.line_channel_access_token = self.line_channel_access_token or DEV_TOKEN

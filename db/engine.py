@@ -20,7 +20,7 @@ DEFAULT_URL = f"sqlite:///{Path(__file__).resolve().parent.parent / 'data' / 'as
 
 
 class Database:
-    def __init__(self, url: str) -> None:
+    def __init__(self, url: str, *, pool_size: int = 10) -> None:
         self.url = url
         if url.startswith("sqlite"):
             path = url.split("///", 1)[-1]
@@ -30,7 +30,8 @@ class Database:
                                                 hide_parameters=True)
             event.listen(self.engine, "connect", _sqlite_pragmas)
         else:
-            self.engine = create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10, hide_parameters=True)
+            self.engine = create_engine(url, pool_pre_ping=True, pool_size=pool_size, max_overflow=pool_size,
+                                        hide_parameters=True)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
 
     def migrate(self) -> None:

@@ -34,7 +34,8 @@ def erase_user(*, session: Session, line_user_id: str) -> None:
     session.execute(delete(Feedback).where(Feedback.line_user_id == line_user_id))
     session.execute(delete(UnansweredQuestion).where(UnansweredQuestion.line_user_id == line_user_id))
     session.execute(delete(Delivery).where(Delivery.line_user_id == line_user_id))
-    # Events and replies in flight hold the user's id and words; the dead letters their id.
+    # Events and replies in flight hold the user's id and words; the dead letters their id. (On
+    # SQLite the inbox is a file of its own: the caller erases it there too, inbox.erase_user.)
     session.execute(delete(InboxEvent).where(InboxEvent.line_user_id == line_user_id))
     session.execute(delete(OutboxReply).where(OutboxReply.chat_id == line_user_id))
     session.execute(delete(DeadLetter).where(DeadLetter.line_user_id == line_user_id))

@@ -41,7 +41,7 @@ def create(*, session: Session, text: str, audience: dict[str, Any] | str, actor
         "blocked": len(people.blocked), "send_at": send_at.isoformat() if send_at else None,
     })
     if not later:
-        queue(session=session, notice=notice)
+        queue(session=session, notice=notice, people=people, now=now)
     return notice, people
 
 
@@ -49,16 +49,16 @@ def payload(notice: Notice) -> dict[str, Any]:
     return {"notice": {"text": notice.text, "link_url": notice.link_url, "link_label": notice.link_label}}
 
 
-def queue(*, session: Session, notice: Notice) -> int:
+def queue(*, session: Session, notice: Notice, people: Audience | None = None, now: datetime | None = None) -> int:
     """One delivery per recipient, resolved now (a scheduled «not reported» notice reaches
-    whoever has still not reported when it goes out)."""
-    people = resolve(session=session, spec=notice.audience)
+    whoever has still not reported when it goes out) unless just resolved (``people``)."""
+    people = people or resolve(session=session, spec=notice.audience)
     body = payload(notice)
     blocked = set(people.blocked)
     rows = [{"key": f"notice:{notice.id}:{user}", "kind": "notice", "ref": str(notice.id), "line_user_id": user,
              "payload": body, "status": "blocked" if user in blocked else "pending"}
             for user in [*people.recipients, *people.blocked]]
-    count = deliveries.queue_many(session=session, rows=rows)
+    count = deliveries.queue_many(session=session, rows=rows, now=now)
     notice.recipients = len(people.recipients)
     notice.status = "sending"
     return count

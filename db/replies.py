@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import delete, insert, select, update
 from sqlalchemy.orm import Session
 
 from db.models import OutboxReply, utcnow
@@ -34,17 +34,19 @@ class Claimed:
 
 
 def keep(*, session: Session, key: str, chat_id: str, reply_token: str | None, messages: list[dict[str, Any]],
-         retry_key: str, received_at: datetime | None = None, now: datetime | None = None) -> int:
+         retry_key: str, received_at: datetime | None = None, now: datetime | None = None,
+         claimed: bool = False) -> int:
     """Store a decided reply (in the handling transaction); returns its id.
 
     ``received_at`` is when LINE sent the event: the reply token's age counts from then.
+    ``claimed``: the caller sends it right after the commit, so the row starts as its first
+    attempt (status ``sending``) — no separate claim, one transaction fewer per message.
     """
     now = now or utcnow()
-    row = OutboxReply(key=key[:80], chat_id=chat_id, reply_token=reply_token, messages=messages, retry_key=retry_key,
-                      created_at=received_at or utcnow(), updated_at=now)
-    session.add(row)
-    session.flush()
-    return row.id
+    values = {"key": key[:80], "chat_id": chat_id, "reply_token": reply_token, "messages": messages,
+              "retry_key": retry_key, "created_at": received_at or utcnow(), "updated_at": now,
+              "status": "sending" if claimed else "pending", "attempts": 1 if claimed else 0}
+    return int(session.scalars(insert(OutboxReply).returning(OutboxReply.id), [values]).one())
 
 
 def claim(*, session: Session, reply_id: int, now: datetime | None = None,

@@ -38,6 +38,7 @@ class Ctx:
     replies: list[Reply] = field(default_factory=list)
     #: Work to do after the reply is sent (deliver a notice, fetch a photo).
     effects: list[Effect] = field(default_factory=list)
+    _activity: tuple[bool, bool] | None = None
 
     @property
     def user_id(self) -> str | None:
@@ -69,3 +70,12 @@ class Ctx:
 
     def effect(self, effect: Effect) -> None:
         self.effects.append(effect)
+
+    def activity(self) -> tuple[bool, bool]:
+        """(a form in progress, a handoff open): asked of the database once per message."""
+        if self._activity is None:
+            from db import users
+
+            self._activity = (False, False) if self.user_id is None else \
+                users.activity(session=self.session, line_user_id=self.user_id)
+        return self._activity

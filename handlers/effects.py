@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["DeliverNotice", "Effect", "FetchEvidence", "HandoffOpened"]
+__all__ = ["DeliverNotice", "Effect", "ErasedUser", "FetchEvidence", "HandoffOpened"]
 
 
 @dataclass(frozen=True)
@@ -32,4 +32,12 @@ class HandoffOpened:
     handoff_id: int
 
 
-Effect = DeliverNotice | FetchEvidence | HandoffOpened
+@dataclass(frozen=True)
+class ErasedUser:
+    """The user's data was erased: erase what lies outside the handling transaction too (events
+    still waiting in the inbox, which on SQLite is a file of its own)."""
+
+    line_user_id: str
+
+
+Effect = DeliverNotice | ErasedUser | FetchEvidence | HandoffOpened

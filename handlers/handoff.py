@@ -35,7 +35,7 @@ def _wants_person(ctx: Ctx) -> bool:
 
 
 def _in_handoff(ctx: Ctx) -> bool:
-    return ctx.user_id is not None and handoffs.open_of(session=ctx.session, line_user_id=ctx.user_id) is not None
+    return ctx.activity()[1]
 
 
 WANTS_PERSON = Filter(_wants_person, "wants_person")

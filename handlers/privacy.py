@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from db import clusters, erase, forms, questions, subscriptions, users
 from handlers.context import Ctx
+from handlers.effects import ErasedUser
 from handlers.replies import text
 from knowledge.answers import display
 from knowledge.assistant import Choice
@@ -62,4 +63,5 @@ def on_erase_confirmed(ctx: Ctx) -> None:
     if ctx.user_id is None:
         return
     erase.erase_user(session=ctx.session, line_user_id=ctx.user_id)
+    ctx.effect(ErasedUser(ctx.user_id))
     ctx.reply(text("已刪除您的所有資料，並撤回個人資料同意。之後若再使用小幫手，會重新詢問同意。謝謝您 🙏"))

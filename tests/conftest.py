@@ -6,8 +6,13 @@ PostgreSQL run) — that database with its tables emptied between tests.
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
+
+# This test run's own metrics (before bot.metrics is imported): counters seen by /metrics are
+# this process's alone, whatever else runs on the machine. Servers the tests start get their own.
+os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="assistant-test-metrics-")
 
 import pytest
 from fastapi.testclient import TestClient
@@ -79,6 +84,7 @@ def settings(standin: LineStandin, database_url: str) -> Settings:
         database_url=database_url,
         rate_limit_per_minute=100_000,  # tests click faster than people; the flood test sets its own
         knowledge_poll_seconds=3600,  # tests refresh the knowledge themselves (tests/utils/staff.py)
+        handler_processes=0,  # events handled in the app itself, so a test sees the reply when its post returns
     )
 
 

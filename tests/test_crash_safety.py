@@ -10,74 +10,16 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import insert
 
 from bot.dev import line_events
-from bot.dev.threaded import free_port
 from db.engine import Database
 from db.models import FormAnswer, FormSession, Notice, User
 from tests.utils.chat import SECRET
-
-ROOT = Path(__file__).resolve().parents[1]
-USER = "U" + "c" * 31 + "1"
-
-
-def _env(database_url: str, standin_url: str, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("LINE_", "DEV_MODE", "ADMIN_TOKEN"))}
-    env.update(DATABASE_URL=database_url, LINE_API_BASE_URL=standin_url, LINE_CHANNEL_SECRET=SECRET,
-               LINE_CHANNEL_ACCESS_TOKEN="crash-test-token", ADMIN_TOKEN="crash-admin-token", **extra)
-    return env
-
-
-class Web:
-    """The web process as deployed (uvicorn, optionally several workers), killable with SIGKILL."""
-
-    def __init__(self, env: dict[str, str], workers: int = 1) -> None:
-        self.port = free_port()
-        self.env = env
-        self.workers = workers
-        self.proc: subprocess.Popen[bytes] | None = None
-
-    def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bot.app:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-        )
-        deadline = time.time() + 60
-        while time.time() < deadline:
-            try:
-                if httpx.get(f"http://127.0.0.1:{self.port}/healthz", timeout=1).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                time.sleep(0.1)
-        raise RuntimeError("web process did not start")
-
-    def kill(self) -> None:
-        """SIGKILL the server and its workers at once, as a machine failure would."""
-        assert self.proc is not None
-        os.killpg(self.proc.pid, signal.SIGKILL)
-        self.proc.wait(timeout=10)
-
-
-def say(web: Web, standin, text: str) -> str:  # type: ignore[no-untyped-def]
-    event = line_events.text_event(text, user_id=USER)
-    body = line_events.payload(event)
-    before = len(standin.replies())
-    response = httpx.post(f"http://127.0.0.1:{web.port}/callback", content=body,
-                          headers={"X-Line-Signature": line_events.sign(body, SECRET)}, timeout=10)
-    assert response.status_code == 200
-    deadline = time.time() + 10
-    while time.time() < deadline:
-        replies = [c for c in standin.replies()[before:] if c.body["replyToken"] == event["replyToken"]]
-        if replies:
-            return "\n".join(m.get("text", "") for m in replies[0].body["messages"])
-        time.sleep(0.05)
-    raise AssertionError(f"no reply to {text!r}")
+from tests.utils.web import ROOT, USER, Web, _env, say
 
 
 @pytest.fixture
@@ -121,7 +63,8 @@ def test_sigkill_mid_broadcast_sends_each_recipient_exactly_once(standin, databa
                            status="scheduled", send_at=datetime.now(UTC)))
     db.dispose()
     standin.latency = 0.4  # each multicast takes a while, so the kill lands mid-broadcast
-    env = _env(database_url, standin.url, DELIVERY_STALE_SECONDS="0")
+    # Two multicasts in flight at a time: the kill lands with batches claimed and half-sent.
+    env = _env(database_url, standin.url, DELIVERY_STALE_SECONDS="0", MULTICAST_CONCURRENCY="2")
     clock = subprocess.Popen([sys.executable, "-m", "bot.clock"], cwd=ROOT, env=env,
                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
@@ -163,7 +106,7 @@ def test_an_event_acknowledged_before_a_crash_is_handled_on_restart(settings, st
 
     services = Services.build(settings)
     event = line_events.text_event("B類截止是哪天？", user_id=USER)
-    with services.db.session() as session:
+    with services.inbox_db.session() as session:
         long_ago = datetime.now(UTC) - timedelta(minutes=2)
         session.add(InboxEvent(event=event, received_at=long_ago, leased_at=long_ago))
     standin.fail_next("/message/reply", 400)  # the token expired while the process was down
@@ -174,7 +117,7 @@ def test_an_event_acknowledged_before_a_crash_is_handled_on_restart(settings, st
     pushes = standin.calls_to("/message/push")
     assert len(pushes) == 1 and pushes[0].body["to"] == USER
     assert "2月22日" in pushes[0].body["messages"][0]["text"]
-    with services.db.session() as session:
+    with services.inbox_db.session() as session:
         assert session.query(InboxEvent).count() == 0
 
 
@@ -184,7 +127,7 @@ def test_the_inbox_is_empty_after_normal_handling(bot) -> None:  # type: ignore[
     bot.say("A類截止是哪天？")
     bot.post({"type": "somethingNew", "mode": "active", "timestamp": 1, "source": {"type": "user", "userId": "U1"},
               "webhookEventId": "01UNKNOWN", "deliveryContext": {"isRedelivery": False}})
-    with bot.services.db.session() as session:
+    with bot.services.inbox_db.session() as session:
         assert session.query(InboxEvent).count() == 0
 
 

@@ -8,8 +8,8 @@ import httpx
 from bot.dev import line_events
 from knowledge.editing import as_dict
 from knowledge.loader import default_knowledge
-from tests.test_crash_safety import Web, _env
 from tests.utils.chat import SECRET
+from tests.utils.web import Web, _env
 
 NEW = "A類截止：112年3月7日（週二）17:00 前完成線上送件（同仁更新 {n}）。"
 

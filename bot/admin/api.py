@@ -61,7 +61,8 @@ def create_broadcast(body: BroadcastIn, request: Request, background: Background
             raise HTTPException(422, str(exc)) from None
         notice_id, status = notice.id, notice.status
     if status == "sending":
-        background.add_task(outbox.deliver_notice, services.db, request.app.state.line, notice_id, clock=services.clock)
+        background.add_task(outbox.deliver_notice, services.db, request.app.state.line, notice_id, clock=services.clock,
+                            concurrency=services.settings.multicast_concurrency)
     return {"id": notice_id, "recipients": len(people.recipients), "blocked": len(people.blocked), "status": status,
             "audience": describe(body.audience)}
 

@@ -11,6 +11,7 @@ import json
 import logging
 from collections.abc import Sequence
 
+from aiolimiter import AsyncLimiter
 from linebot.v3.messaging import (
     AsyncApiClient,
     AsyncMessagingApi,
@@ -25,6 +26,7 @@ from linebot.v3.messaging import (
 )
 from linebot.v3.messaging.exceptions import ApiException
 
+from bot import metrics
 from bot.settings import Settings
 from knowledge.errors import AssistantError
 
@@ -79,11 +81,13 @@ class LineClient:
         self._blob_client = AsyncApiClient(blob_config)
         self.blob = AsyncMessagingApiBlob(self._blob_client)
         self.timeout = settings.line_timeout_seconds
+        # LINE limits multicast per channel; one client per process, so one budget per process.
+        self._multicast_budget = AsyncLimiter(max(1.0, settings.multicast_per_second), 1.0)
 
     async def reply(self, reply_token: str, messages: Sequence[Message]) -> None:
         """Send up to five messages with a reply token."""
         await self._call(
-            self.api.reply_message(
+            "reply", self.api.reply_message(
                 ReplyMessageRequest(replyToken=reply_token, messages=list(messages)),
                 _request_timeout=self.timeout,
             )
@@ -93,7 +97,7 @@ class LineClient:
         """Send messages to one user, group or room without a reply token."""
         headers = {"X-Line-Retry-Key": retry_key} if retry_key else {}
         await self._call(
-            self.api.push_message(
+            "push", self.api.push_message(
                 PushMessageRequest(to=to, messages=list(messages)),
                 _request_timeout=self.timeout,
                 _headers=headers,
@@ -104,26 +108,31 @@ class LineClient:
         """Send the same messages to up to 500 users; ``retry_key`` makes a resend harmless."""
         if not 1 <= len(to) <= 500:
             raise ValueError("multicast takes 1 to 500 recipients")
-        await self._call(
-            self.api.multicast(
-                MulticastRequest(to=list(to), messages=list(messages)),
-                _request_timeout=self.timeout,
-                _headers={"X-Line-Retry-Key": retry_key},
+        async with self._multicast_budget:
+            await self._call(
+                "multicast", self.api.multicast(
+                    MulticastRequest(to=list(to), messages=list(messages)),
+                    _request_timeout=self.timeout,
+                    _headers={"X-Line-Retry-Key": retry_key},
+                )
             )
-        )
 
     async def show_loading(self, chat_id: str, seconds: int = 20) -> None:
         """The typing indicator while slow work runs (one-to-one chats only)."""
         await self._call(
-            self.api.show_loading_animation(
+            "loading", self.api.show_loading_animation(
                 ShowLoadingAnimationRequest(chatId=chat_id, loadingSeconds=seconds), _request_timeout=self.timeout
             )
         )
 
-    async def _call(self, awaitable):  # type: ignore[no-untyped-def]
-        """Await a LINE API call; any failure becomes a :class:`LineError` with its status."""
+    async def _call(self, endpoint: str, awaitable):  # type: ignore[no-untyped-def]
+        """Await a LINE API call; any failure becomes a :class:`LineError` with its status.
+
+        Every call is timed and counted by ``endpoint`` and status (``/metrics``).
+        """
         try:
-            return await awaitable
+            with metrics.timed_line_call(endpoint, lambda exc: getattr(exc, "status", 0) or 0):
+                return await awaitable
         except ApiException as exc:
             raise LineError(exc.status or 0, str(exc.reason), retry_after=_retry_after(exc.headers),
                             detail=_detail(exc.body)) from None
@@ -133,7 +142,7 @@ class LineClient:
     async def content(self, message_id: str) -> tuple[bytes, str | None]:
         """The bytes of a user's photo/file (LINE keeps them for a limited time)."""
         response = await self._call(
-            self.blob.get_message_content_with_http_info(message_id, _request_timeout=self.timeout)
+            "content", self.blob.get_message_content_with_http_info(message_id, _request_timeout=self.timeout)
         )
         headers = response.headers or {}
         return bytes(response.data), headers.get("Content-Type") or headers.get("content-type")
@@ -142,21 +151,21 @@ class LineClient:
 
     async def rich_menus(self) -> list[tuple[str, str]]:
         """(id, name) of every rich menu on the channel."""
-        response = await self._call(self.api.get_rich_menu_list(_request_timeout=self.timeout))
+        response = await self._call("richmenu", self.api.get_rich_menu_list(_request_timeout=self.timeout))
         return [(menu.rich_menu_id, menu.name) for menu in response.richmenus or []]
 
     async def create_rich_menu(self, request: RichMenuRequest, image: bytes, content_type: str = "image/png") -> str:
         """Create a rich menu and upload its image; returns its id."""
-        created = await self._call(self.api.create_rich_menu(request, _request_timeout=self.timeout))
-        await self._call(self.blob.set_rich_menu_image(created.rich_menu_id, image, _request_timeout=self.timeout,
+        created = await self._call("richmenu", self.api.create_rich_menu(request, _request_timeout=self.timeout))
+        await self._call("richmenu", self.blob.set_rich_menu_image(created.rich_menu_id, image, _request_timeout=self.timeout,
                                                        _headers={"Content-Type": content_type}))
         return created.rich_menu_id
 
     async def set_default_rich_menu(self, rich_menu_id: str) -> None:
-        await self._call(self.api.set_default_rich_menu(rich_menu_id, _request_timeout=self.timeout))
+        await self._call("richmenu", self.api.set_default_rich_menu(rich_menu_id, _request_timeout=self.timeout))
 
     async def delete_rich_menu(self, rich_menu_id: str) -> None:
-        await self._call(self.api.delete_rich_menu(rich_menu_id, _request_timeout=self.timeout))
+        await self._call("richmenu", self.api.delete_rich_menu(rich_menu_id, _request_timeout=self.timeout))
 
     async def close(self) -> None:
         await self._api_client.close()

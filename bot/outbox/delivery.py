@@ -15,6 +15,9 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
 
+import anyio
+
+from bot import metrics
 from bot.line.client import LineClient
 from bot.line.render import payload_messages
 from bot.outbox.retry import with_retries
@@ -38,6 +41,14 @@ class DeliveryReport:
 
 
 class Deliverer:
+    """Sends what is queued: several multicasts in flight (``concurrency``), each claimed whole.
+
+    The LINE client holds the per-second budget for multicast (LINE's documented rate limit), so
+    however many senders run in this process, the channel is never pushed past it. Database work
+    runs in threads: a 100,000-recipient notice sent from the web process never stalls its
+    event loop.
+    """
+
     def __init__(
         self,
         db: Database,
@@ -47,6 +58,7 @@ class Deliverer:
         attempts: int = 4,
         base_delay: float = 0.5,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        concurrency: int = 8,
     ) -> None:
         self.db = db
         self.line = line
@@ -54,47 +66,60 @@ class Deliverer:
         self.attempts = attempts
         self.base_delay = base_delay
         self.sleep = sleep
+        self.concurrency = max(1, concurrency)
 
     async def run(self, *, kind: str | None = None, ref: str | None = None,
                   stale_after: timedelta = timedelta(minutes=10)) -> DeliveryReport:
         """Send everything pending (optionally of one kind/ref), plus batches orphaned by a crash."""
         report = DeliveryReport()
-        with self.db.session() as session:
-            orphans = deliveries.orphaned(session=session, cutoff=self.clock.now() - stale_after, kind=kind, ref=ref)
-        for batch_key in orphans:
-            await self._send_batch(batch_key, report)
-        while True:
-            with self.db.session() as session:
-                batch_key = deliveries.claim(session=session, kind=kind, ref=ref, now=self.clock.now())
-            if batch_key is None:
-                return report
-            await self._send_batch(batch_key, report)
 
-    async def _send_batch(self, batch_key: str, report: DeliveryReport) -> None:
-        with self.db.session() as session:
-            found = deliveries.batch(session=session, batch_key=batch_key)
-        if found is None:
-            return
-        to, runs, payload = found
-        messages = payload_messages(payload)
+        def orphans() -> list[deliveries.Batch]:
+            with self.db.session() as session:
+                keys = deliveries.orphaned(session=session, cutoff=self.clock.now() - stale_after, kind=kind, ref=ref)
+                found = [deliveries.batch(session=session, batch_key=key) for key in keys]
+            return [b for b in found if b is not None]
+
+        def claim() -> deliveries.Batch | None:
+            with self.db.session() as session:
+                return deliveries.claim(session=session, kind=kind, ref=ref, now=self.clock.now())
+
+        async def sender(first: list[deliveries.Batch]) -> None:
+            while first:
+                await self._send_batch(first.pop(), report)
+            while (batch := await anyio.to_thread.run_sync(claim)) is not None:
+                await self._send_batch(batch, report)
+
+        left = await anyio.to_thread.run_sync(orphans)
+        await asyncio.gather(*(sender(left if n == 0 else []) for n in range(self.concurrency)))
+        return report
+
+    async def _send_batch(self, batch: deliveries.Batch, report: DeliveryReport) -> None:
+        messages = payload_messages(batch.payload)
 
         def count() -> None:
             report.calls += 1
 
         outcome, error = await with_retries(
-            lambda: self.line.multicast(to, messages, retry_key=batch_key),
+            lambda: self.line.multicast(batch.recipients, messages, retry_key=batch.key),
             attempts=self.attempts, base_delay=self.base_delay, sleep=self.sleep, on_try=count,
         )
         if outcome == "sent":
             status: str | None = "sent"
-            report.sent += len(to)
-        elif outcome == "failed" or runs >= MAX_RUNS:
+            report.sent += len(batch.recipients)
+            metrics.DELIVERIES.labels("sent").inc(len(batch.recipients))
+        elif outcome == "failed" or batch.runs >= MAX_RUNS:
             status = "failed"
-            report.failed += len(to)
+            report.failed += len(batch.recipients)
             report.errors.append(error or "")
-            log.warning("multicast not delivered", extra={"outcome": outcome, "recipients": len(to)})
+            metrics.DELIVERIES.labels("failed").inc(len(batch.recipients))
+            log.warning("multicast not delivered", extra={"outcome": outcome, "recipients": len(batch.recipients)})
         else:  # unknown outcome: stays "sending" and is retried later with the same key
             status = None
-            log.warning("multicast not delivered", extra={"outcome": outcome, "recipients": len(to)})
-        with self.db.session() as session:
-            deliveries.finish(session=session, batch_key=batch_key, status=status, error=error, now=self.clock.now())
+            metrics.DELIVERIES.labels("retried").inc(len(batch.recipients))
+            log.warning("multicast not delivered", extra={"outcome": outcome, "recipients": len(batch.recipients)})
+
+        def finish() -> None:
+            with self.db.session() as session:
+                deliveries.finish(session=session, batch_key=batch.key, status=status, error=error, now=self.clock.now())
+
+        await anyio.to_thread.run_sync(finish)

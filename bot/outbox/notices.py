@@ -28,13 +28,14 @@ def dispatch_due(session: Session, now: datetime) -> list[int]:
     """Queue scheduled notices whose time has come; returns their ids."""
     due = notices.due(session=session, now=now)
     for notice in due:
-        notices.queue(session=session, notice=notice)
+        notices.queue(session=session, notice=notice, now=now)
     return [n.id for n in due]
 
 
-async def deliver_notice(db: Database, line: LineClient, notice_id: int, *, clock: Clock | None = None) -> None:
+async def deliver_notice(db: Database, line: LineClient, notice_id: int, *, clock: Clock | None = None,
+                         concurrency: int = 8) -> None:
     """Send a notice now (the web process's "send now"); the clock sends scheduled ones."""
-    await Deliverer(db, line, clock=clock).run(kind="notice", ref=str(notice_id))
+    await Deliverer(db, line, clock=clock, concurrency=concurrency).run(kind="notice", ref=str(notice_id))
     with db.session() as session:
         notice = notices.get_notice(session=session, notice_id=notice_id)
         if notice is not None:

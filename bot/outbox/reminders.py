@@ -119,7 +119,7 @@ def plan(session: Session, now: datetime, settings: Settings) -> int:
             {"key": f"{item.kind}:{item.ref}:{item.slot}:{user}", "kind": item.kind, "ref": f"{item.ref}:{item.slot}",
              "line_user_id": user, "payload": payload, "status": "blocked" if user in blocked else "pending"}
             for user in item.users
-        ])
+        ], now=now)
     return queued
 
 
@@ -128,7 +128,7 @@ async def run(db: Database, line: LineClient, settings: Settings, clock: Clock, 
     now = clock.now()
     with db.session() as session:
         queued = plan(session, now, settings)
-    report = await Deliverer(db, line, clock=clock).run(stale_after=timedelta(seconds=settings.delivery_stale_seconds))
+    report = await Deliverer(db, line, clock=clock, concurrency=settings.multicast_concurrency).run(stale_after=timedelta(seconds=settings.delivery_stale_seconds))
     with db.session() as session:
         audit.record(session=session, actor=actor, action="reminder_run", details={
             "at": now.isoformat(), "queued": queued, "sent": report.sent, "failed": report.failed, "calls": report.calls,

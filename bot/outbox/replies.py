@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from bot.line.client import LineClient
     from bot.services import Services
 
-__all__ = ["recover", "send"]
+__all__ = ["recover", "send", "send_claimed"]
 
 log = logging.getLogger(__name__)
 
@@ -60,7 +60,14 @@ async def send(services: Services, line: LineClient, reply_id: int, *, stale: bo
     claimed = await anyio.to_thread.run_sync(_claim, services, reply_id, stale)
     if claimed is None:
         return "taken"
-    status, error = await _deliver(services, line, claimed)
+    return await send_claimed(services, line, claimed)
+
+
+async def send_claimed(services: Services, line: LineClient, claimed: replies.Claimed,
+                       messages: list[Message] | None = None) -> str:
+    """Deliver a row already claimed — by the handling transaction itself, for a fresh answer,
+    whose rendered ``messages`` are still in hand."""
+    status, error = await _deliver(services, line, claimed, messages)
     if status == "taken":
         return status
     await anyio.to_thread.run_sync(_finish, services, claimed, status, error)
@@ -69,8 +76,9 @@ async def send(services: Services, line: LineClient, reply_id: int, *, stale: bo
     return status
 
 
-async def _deliver(services: Services, line: LineClient, row: replies.Claimed) -> tuple[str, str | None]:
-    messages = [Message.from_dict(m) for m in row.messages]
+async def _deliver(services: Services, line: LineClient, row: replies.Claimed,
+                   rendered: list[Message] | None = None) -> tuple[str, str | None]:
+    messages = rendered if rendered is not None else [Message.from_dict(m) for m in row.messages]
     age = (utcnow() - row.created_at).total_seconds()  # real time: tokens expire by LINE's clock, not ours
     if row.reply_token and age < services.settings.reply_token_seconds:
         try:

@@ -8,6 +8,8 @@ run the effects the handlers asked for.
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import json
 import logging
 import time
 import uuid
@@ -20,13 +22,20 @@ from linebot.v3.webhooks import Event
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm.exc import StaleDataError
 
+from bot import metrics
 from bot.line.client import LineError
 from bot.line.render import render
 from bot.webhook import inbox as kept
 from bot.webhook.events import chat_of, incoming, is_standby
 from db import forms, handoffs, inbox, replies, users
 from handlers.context import Ctx
-from handlers.effects import DeliverNotice, Effect, FetchEvidence, HandoffOpened
+from handlers.effects import (
+    DeliverNotice,
+    Effect,
+    ErasedUser,
+    FetchEvidence,
+    HandoffOpened,
+)
 from handlers.replies import text
 
 if TYPE_CHECKING:
@@ -48,7 +57,7 @@ def to_events(raws: list[Any]) -> list[Event]:
     for raw in raws:
         try:
             events.append(Event.from_dict(raw))
-        except Exception:  # noqa: BLE001 — unknown types and malformed events are ignored
+        except Exception:
             kind = raw.get("type") if isinstance(raw, dict) else type(raw).__name__
             log.info("ignoring unsupported webhook event", extra={"event_type": str(kind)[:40]})
     return events
@@ -96,11 +105,13 @@ async def _bury(inbox_id: int, raw: Any, services: Services, line: LineClient) -
     key = f"dead:{getattr(parsed[0], 'webhook_event_id', None) or inbox_id}" if parsed else f"dead:{inbox_id}"
 
     def bury() -> int | None:
-        """The burial and the apology commit together: a crash cannot bury an event unanswered."""
-        with services.db.session() as session:
-            letter = inbox.bury(session=session, inbox_id=inbox_id, now=services.clock.now())
+        """The burial and the apology commit together: a crash cannot bury an event unanswered.
+        The inbox row goes after (a crash in between: found buried already next time)."""
+        with services.inbox_db.session() as spool, services.db.session() as session:
+            letter = inbox.bury(session=session, spool=spool, inbox_id=inbox_id, now=services.clock.now())
             if letter is None:
                 return None
+            metrics.EVENTS_HANDLED.labels("dead_lettered").inc()
             log.error("event moved to the dead letters", extra={
                 "event_type": letter.event_type, "error": letter.error, "attempts": letter.attempts})
             if not chat:
@@ -138,8 +149,12 @@ async def process_events(events: list[Event], services: Services, line: LineClie
     for event, inbox_id in sorted(pairs, key=lambda p: getattr(p[0], "timestamp", 0) or 0):
         try:
             async with _lock_for(event):
+                began = time.perf_counter()
                 await process_event(event, services, line, inbox_id=inbox_id)
+                metrics.HANDLING_SECONDS.observe(time.perf_counter() - began)
+                metrics.EVENTS_HANDLED.labels("handled").inc()
         except Exception as exc:
+            metrics.EVENTS_HANDLED.labels("failed").inc()
             log.exception("event handling failed", extra={"event": type(event).__name__})
             if inbox_id is not None:
                 try:
@@ -178,11 +193,13 @@ async def process_event(event: Event, services: Services, line: LineClient, *, i
             return
     loading = _loading_indicator(event, line)
     try:
-        reply_id, effects = await anyio.to_thread.run_sync(_handle, event, services, inbox_id)
+        outgoing, effects = await anyio.to_thread.run_sync(_handle, event, services, inbox_id)
     finally:
         loading.cancel()
-    if reply_id is not None:
-        await outbox.send(services, line, reply_id)
+    if outgoing is not None:
+        await outbox.send_claimed(services, line, *outgoing)
+    if inbox_id is not None:  # handled and committed: the inbox copy can go (a crash first: found claimed)
+        await anyio.to_thread.run_sync(kept.forget, services, inbox_id)
     for effect in effects:
         await run_effect(effect, services, line)
 
@@ -209,11 +226,14 @@ async def run_effect(effect: Effect, services: Services, line: LineClient) -> No
 
     try:
         if isinstance(effect, DeliverNotice):
-            await notices.deliver_notice(services.db, line, effect.notice_id, clock=services.clock)
+            await notices.deliver_notice(services.db, line, effect.notice_id, clock=services.clock,
+                                         concurrency=services.settings.multicast_concurrency)
         elif isinstance(effect, HandoffOpened):
             from bot.outbox import handoffs as handoff_outbox
 
             await handoff_outbox.notify_staff(services, line, effect.handoff_id)
+        elif isinstance(effect, ErasedUser):
+            await anyio.to_thread.run_sync(kept.erase_user, services, effect.line_user_id)
         elif isinstance(effect, FetchEvidence):
             data, content_type = await line.content(effect.message_id)
             with services.db.session() as session:
@@ -223,7 +243,10 @@ async def run_effect(effect: Effect, services: Services, line: LineClient) -> No
         log.exception("effect failed", extra={"effect": type(effect).__name__})
 
 
-def _handle(event: Event, services: Services, inbox_id: int | None = None) -> tuple[int | None, list[Effect]]:
+Outgoing = tuple[replies.Claimed, list[Any]]  # a reply claimed by its handling transaction, and its messages
+
+
+def _handle(event: Event, services: Services, inbox_id: int | None = None) -> tuple[Outgoing | None, list[Effect]]:
     """Run the router in one transaction; retried on fresh state if another process raced us.
 
     Across processes, the user's row is locked for the transaction (PostgreSQL) and form
@@ -246,24 +269,29 @@ def _sent_at(event: Event) -> datetime | None:
     return datetime.fromtimestamp(stamp / 1000, UTC) if isinstance(stamp, (int, float)) and stamp > 0 else None
 
 
+def _fingerprint(event: Event) -> str:
+    """A stable key for an event without a webhook event id: the hash of its content."""
+    body = json.dumps(event.to_dict(), sort_keys=True, ensure_ascii=False, default=str)
+    return "sha:" + hashlib.sha256(body.encode()).hexdigest()[:60]
+
+
 def retry_key(event: Event) -> str:
     """The X-Line-Retry-Key of the push that may carry this event's answer: the same on every try."""
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{getattr(event, 'webhook_event_id', '') or id(event)}"))
 
 
-def _handle_once(event: Event, services: Services, inbox_id: int | None = None) -> tuple[int | None, list[Effect]]:
+def _handle_once(event: Event, services: Services, inbox_id: int | None = None) -> tuple[Outgoing | None, list[Effect]]:
     """Claim the event, decide what to say, and keep the answer in the outbox — one commit."""
     said = incoming(event)
+    # The claim is what makes handling exactly-once (the inbox row is removed after the commit).
+    # LINE gives every event an id; one without (a hand-made test event) is keyed by its content.
+    claim = said.event_id or (_fingerprint(event) if inbox_id is not None else None)
     with services.db.session() as session:
-        if said.event_id and not inbox.claim_event(session=session, webhook_event_id=said.event_id):
+        if claim and not inbox.claim_event(session=session, webhook_event_id=claim):
             # Claimed and committed by another transaction (a redelivery, or another worker's
-            # recovery): that one also removed its inbox row; this copy's row can go.
+            # recovery, or this event before a crash took its inbox row's removal): nothing to do.
             log.info("duplicate webhook event ignored")
-            if inbox_id is not None:
-                inbox.forget(session=session, inbox_id=inbox_id)
             return None, []
-        if inbox_id is not None:  # handled in this transaction, or left for recovery if it fails
-            inbox.forget(session=session, inbox_id=inbox_id)
         if said.user_id:
             users.lock_user(session=session, line_user_id=said.user_id)
             if said.kind in ("follow", "unfollow"):
@@ -281,9 +309,13 @@ def _handle_once(event: Event, services: Services, inbox_id: int | None = None) 
             "messages": len(ctx.replies), "ms": round((time.perf_counter() - started) * 1000, 1),
         })
         chat, token = chat_of(event), getattr(event, "reply_token", None)
-        reply_id = None
+        outgoing = None
         if ctx.replies and (token or chat):
+            messages = render(ctx.replies)
+            sent_at, key = _sent_at(event) or services.clock.now(), retry_key(event)
             reply_id = replies.keep(session=session, key=said.event_id or f"local:{uuid.uuid4()}", chat_id=chat or "",
-                                    reply_token=token, messages=[m.to_dict() for m in render(ctx.replies)],
-                                    retry_key=retry_key(event), received_at=_sent_at(event), now=services.clock.now())
-        return reply_id, ctx.effects
+                                    reply_token=token, messages=[m.to_dict() for m in messages], retry_key=key,
+                                    received_at=sent_at, now=services.clock.now(), claimed=True)
+            outgoing = (replies.Claimed(reply_id, chat or "", token, [], key, sent_at, tried_before=False, attempt=1),
+                        messages)
+        return outgoing, ctx.effects

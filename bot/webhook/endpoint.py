@@ -9,13 +9,13 @@ from __future__ import annotations
 
 import json
 import re
+import time
 from typing import Any
 
-import anyio
 from fastapi import APIRouter, BackgroundTasks, Request
 from fastapi.responses import JSONResponse
 
-from bot.webhook import inbox
+from bot import metrics
 from bot.webhook.dispatcher import process_stored
 from knowledge.errors import AssistantError
 
@@ -85,42 +85,49 @@ async def _read_at_most(request: Request, limit: int) -> bytes | None:
     return b"".join(chunks)
 
 
-_INBOX_LIMITER: anyio.CapacityLimiter | None = None
-
-
-def _inbox_limiter() -> anyio.CapacityLimiter:
-    """Acknowledgements get their own worker threads, so they never queue behind slow handling."""
-    global _INBOX_LIMITER
-    if _INBOX_LIMITER is None:
-        _INBOX_LIMITER = anyio.CapacityLimiter(4)
-    return _INBOX_LIMITER
-
-
 @router.post("/callback")
 async def callback(request: Request, background: BackgroundTasks) -> JSONResponse:
+    began = time.perf_counter()
+    response, outcome = await _acknowledge(request, background)
+    metrics.WEBHOOK_REQUESTS.labels(outcome).inc()
+    if outcome == "acked":
+        metrics.ACK_SECONDS.observe(time.perf_counter() - began)
+    return response
+
+
+async def _acknowledge(request: Request, background: BackgroundTasks) -> tuple[JSONResponse, str]:
+    """The response, and the outcome it counts as (``acked``, or why the request was refused)."""
     services = request.app.state.services
     signature = request.headers.get("x-line-signature")
     declared = request.headers.get("content-length", "")
     if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
-        return JSONResponse({"detail": "payload too large"}, status_code=413)
+        return JSONResponse({"detail": "payload too large"}, status_code=413), "too_large"
     body = await _read_at_most(request, MAX_BODY_BYTES)
     if body is None:
-        return JSONResponse({"detail": "payload too large"}, status_code=413)
+        return JSONResponse({"detail": "payload too large"}, status_code=413), "too_large"
     if not signature:
-        return JSONResponse({"detail": "missing X-Line-Signature"}, status_code=400)
+        return JSONResponse({"detail": "missing X-Line-Signature"}, status_code=400), "bad_signature"
     try:
         valid = services.signature.validate(body.decode("utf-8"), signature)
     except (UnicodeDecodeError, ValueError, TypeError):
         valid = False
     if not valid:
-        return JSONResponse({"detail": "invalid signature"}, status_code=400)
+        return JSONResponse({"detail": "invalid signature"}, status_code=400), "bad_signature"
     try:
         raws = raw_events(body)
     except BadPayload as exc:
-        return JSONResponse({"detail": str(exc)}, status_code=400)
+        return JSONResponse({"detail": str(exc)}, status_code=400), "bad_payload"
     if raws:
         # Kept durably before LINE hears "200": a crash after this point loses nothing. Turning
         # the JSON into events and everything else happens after the response.
-        stored = await anyio.to_thread.run_sync(inbox.store, services, raws, limiter=_inbox_limiter())
-        background.add_task(process_stored, stored, services, request.app.state.line)
-    return JSONResponse({"status": "ok"})
+        try:
+            stored = await request.app.state.inbox_writer.store(raws)
+        except Exception:  # noqa: BLE001 — the database is down: not acknowledged, so LINE redelivers
+            return JSONResponse({"detail": "cannot keep events now"}, status_code=503), "not_kept"
+        metrics.EVENTS_RECEIVED.inc(len(stored))
+        handler = request.app.state.handler
+        if handler is not None:
+            handler.feed(stored)  # handled in the handler process, at its own pace
+        else:
+            background.add_task(process_stored, stored, services, request.app.state.line)
+    return JSONResponse({"status": "ok"}), "acked"

@@ -56,9 +56,7 @@ def form_for(message: str | None) -> str | None:
 
 
 def has_live_form(ctx: Ctx) -> bool:
-    if ctx.user_id is None:
-        return False
-    return forms.live_session(session=ctx.session, line_user_id=ctx.user_id) is not None
+    return ctx.activity()[0]
 
 
 def on_start_form(ctx: Ctx) -> None:

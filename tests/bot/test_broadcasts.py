@@ -150,3 +150,53 @@ def test_calendar_can_be_changed_without_a_deploy(bot: Bot) -> None:
     assert added["at"].startswith("2026-12-20T17:00:00+08:00") and added["origin"] == "staff"
     reply = bot.say("A類還有幾天截止？")
     assert "A類提案申請截止" in reply[0]["text"] and "115/12/20" in reply[0]["text"]
+
+
+def test_several_senders_at_once_send_each_recipient_once_within_the_rate(bot: Bot, settings, standin) -> None:  # type: ignore[no-untyped-def]
+    """Two clocks (or a clock and the console's "send now") racing over one 6,000-recipient
+    notice, each with four multicasts in flight, under a budget of 5 multicasts a second."""
+    from db import notices
+
+    add_users(bot, 6000)
+    with bot.services.db.session() as session:
+        notice, _ = notices.create(session=session, text="說明會改期", audience="all", actor="test")
+        ref = str(notice.id)
+    limited = settings.model_copy(update={"multicast_per_second": 5.0})
+
+    async def go() -> None:
+        line = LineClient(limited)  # one client per process: the budget is shared by its senders
+        try:
+            await asyncio.gather(*(Deliverer(bot.services.db, line, concurrency=4).run(kind="notice", ref=ref)
+                                   for _ in range(2)))
+        finally:
+            await line.close()
+
+    asyncio.run(go())
+    calls = standin.calls_to("/message/multicast")
+    got = [u for c in calls for u in c.body["to"]]
+    assert len(got) == 6000 and len(set(got)) == 6000, "someone got the notice twice, or not at all"
+    assert len(calls) == 12
+    # A bucket of 5 that refills at 5 a second: 12 calls cannot all go out in less than 1.4 s.
+    times = sorted(c.at for c in calls)
+    assert times[-1] - times[0] >= 1.2
+    assert max(sum(1 for t in times if start <= t < start + 1.0) for start in times) <= 10
+
+
+def test_queueing_a_notice_twice_queues_each_recipient_once(bot: Bot) -> None:
+    from db import deliveries, notices
+
+    ids = add_users(bot, 1200)
+    with bot.services.db.session() as session:
+        notice, _ = notices.create(session=session, text="說明會", audience="all", actor="test")
+        again = notices.queue(session=session, notice=notice)
+        blocked_row = {"key": f"notice:{notice.id}:Ublocked", "kind": "notice", "ref": str(notice.id),
+                       "line_user_id": "Ublocked", "payload": {"notice": {"text": "x"}}, "status": "blocked"}
+        assert deliveries.queue_many(session=session, rows=[blocked_row]) == 1
+        assert deliveries.queue_many(session=session, rows=[blocked_row]) == 0
+    assert again == 0
+    with bot.services.db.session() as session:
+        rows = session.execute(select(Delivery.line_user_id, Delivery.status, Delivery.payload)
+                               .where(Delivery.ref == str(notice.id))).all()
+    assert sorted(r.line_user_id for r in rows if r.status == "pending") == sorted(ids)
+    assert [r.line_user_id for r in rows if r.status == "blocked"] == ["Ublocked"]
+    assert rows[0].payload["notice"]["text"] == "說明會"

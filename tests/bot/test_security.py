@@ -188,7 +188,7 @@ def test_nul_bytes_and_lone_surrogates_are_cleaned_and_answered(bot: Bot, text: 
     assert post_raw(bot, _body(text, user)).status_code == 200
     answered = bot.standin.replies()[before:]
     assert answered and "3月7日" in text_of(answered[0].body["messages"])
-    with bot.services.db.session() as session:
+    with bot.services.inbox_db.session() as session:
         assert session.query(InboxEvent).count() == 0
     logged = "\n".join(r.getMessage() + str(r.__dict__) for r in caplog.records)
     assert user not in logged and "是哪天" not in logged
@@ -227,8 +227,9 @@ def test_an_event_that_keeps_failing_is_buried_with_one_apology(bot: Bot, monkey
             await line.close()
 
     asyncio.run(recover_a_few_times())
-    with bot.services.db.session() as session:
+    with bot.services.inbox_db.session() as session:
         assert session.query(InboxEvent).count() == 0
+    with bot.services.db.session() as session:
         letters = session.query(DeadLetter).all()
         assert [(d.line_user_id, d.error, d.attempts) for d in letters] == [(user, "ZeroDivisionError", 6)]
     apologies = [c for c in bot.standin.calls if (c.body or {}).get("to") == user or
@@ -241,12 +242,12 @@ def test_an_event_that_keeps_failing_is_buried_with_one_apology(bot: Bot, monkey
 
 def test_erasing_a_user_removes_their_events_in_flight(bot: Bot) -> None:
     user = "U" + "e" * 32
-    with bot.services.db.session() as session:
+    with bot.services.inbox_db.session() as session:
         session.add(InboxEvent(event=line_events.text_event("我的電話 0912345678", user_id=user), line_user_id=user))
     ask = bot.say("刪除我的資料", user_id=user)
     confirm = next(i for i in ask[0]["quickReply"]["items"] if i["action"]["label"] == "確定刪除")
     assert "已刪除" in text_of(bot.tap(confirm, user_id=user))
-    with bot.services.db.session() as session:
+    with bot.services.inbox_db.session() as session:
         assert session.query(InboxEvent).filter_by(line_user_id=user).count() == 0
 
 

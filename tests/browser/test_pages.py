@@ -92,9 +92,11 @@ def test_console_login_send_notice_and_delivery_report(server, page, tmp_path: P
     page.locator("#preview").wait_for()
     assert page.locator("#recipients").inner_text() == "3"
     assert "立即報名" in page.locator("#preview").inner_text()
-    page.click("text=確認發送")
-    page.locator("#r-sent").wait_for()
-    assert page.locator("#r-sent").inner_text() == "3"
+    from playwright.sync_api import expect
+
+    page.click("text=確認發送")  # sent after the redirect: the report refreshes itself until done
+    expect(page.locator("#r-sent")).to_have_text("3", timeout=15_000)
+    expect(page.get_by_text("狀態：已完成")).to_be_visible(timeout=15_000)
     assert page.locator("#r-failed").inner_text() == "0"
     standin = app.state.standin  # type: ignore[attr-defined]
     assert sum(len(c.body["to"]) for c in standin.calls_to("/message/multicast")) == 3

@@ -1,0 +1,178 @@
+"""The handler process: a web worker's events handled beside it, at their own pace.
+
+A web worker only acknowledges: it reads and checks the webhook, appends the events to the inbox
+(``inbox_writer.py``) and answers LINE 200. The work — answering, forms, replies — runs in this
+separate process, one per web worker, so it never competes with acknowledgements for the
+interpreter: when more arrives than can be handled, acknowledgements stay fast while the backlog
+(the inbox) grows, and the backlog then drains in arrival order, one event at a time per chat.
+
+The web worker passes each acknowledged batch down a pipe. Events are durable before that, so a
+lost message (the process died, the pipe broke) costs only time: the recovery loop here — and in
+every other handler process — leases inbox rows that nobody finished and handles them.
+"""
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import queue
+import threading
+from multiprocessing import get_context
+from multiprocessing.connection import Connection
+from typing import Any
+
+from bot.settings import Settings
+
+__all__ = ["HandlerProcess", "main"]
+
+log = logging.getLogger(__name__)
+
+
+class HandlerProcess:
+    """Owned by a web worker: starts its handler process and feeds it acknowledged events."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self._outgoing: queue.SimpleQueue[list[tuple[int, Any]] | None] = queue.SimpleQueue()
+        self._process = None
+        self._conn: Connection | None = None
+        self._ready = None
+        self._feeder = threading.Thread(target=self._feed, name="handler-feeder", daemon=True)
+
+    def start(self) -> None:
+        context = get_context("spawn")
+        mine, theirs = context.Pipe()
+        self._ready = context.Event()
+        # Not a daemon: it builds knowledge in a process of its own. It leaves when the pipe closes.
+        self._process = context.Process(target=main, args=(self.settings.model_dump(), theirs, self._ready),
+                                        name="handler")
+        self._process.start()
+        theirs.close()
+        self._conn = mine
+        if not self._feeder.is_alive():
+            self._feeder.start()
+
+    @property
+    def ready(self) -> bool:
+        """Started and able to handle (its assistant built); /readyz says so."""
+        return bool(self._ready is not None and self._ready.is_set() and self._process and self._process.is_alive())
+
+    def feed(self, stored: list[tuple[int, Any]]) -> None:
+        """Hand over acknowledged events; never blocks the event loop (a thread does the sending)."""
+        if stored:
+            self._outgoing.put(stored)
+
+    def _feed(self) -> None:
+        while True:
+            batch = self._outgoing.get()
+            if batch is None:
+                return
+            try:
+                assert self._conn is not None
+                self._conn.send(batch)
+            except (OSError, AssertionError, ValueError):
+                # The handler is gone; recovery will lease these from the inbox. Start another.
+                log.warning("handler process lost; starting a new one")
+                try:
+                    self.start()
+                except OSError:
+                    log.exception("could not start a handler process")
+
+    def stop(self) -> None:
+        self._outgoing.put(None)
+        if self._conn is not None:
+            self._conn.close()
+        if self._process is not None:
+            self._process.join(timeout=10)
+            if self._process.is_alive():
+                self._process.terminate()
+
+
+def main(settings_data: dict[str, Any], conn: Connection, ready: Any = None) -> None:
+    """The handler process's entry: build the services, then handle until the pipe closes."""
+    from bot.logs import configure_logging
+
+    settings = Settings(_env_file=None, **settings_data)
+    configure_logging(settings.log_level)
+    # Acknowledgements first: when there is more work than CPU, the scheduler gives the web
+    # worker the core it needs for its few milliseconds, and the backlog waits instead.
+    os.nice(max(0, settings.handler_nice))
+    asyncio.run(_serve(settings, conn, ready))
+
+
+async def _serve(settings: Settings, conn: Connection, ready: Any = None) -> None:
+    import anyio
+
+    from bot.line.client import LineClient
+    from bot.services import Services
+    from bot.webhook import dispatcher
+    from bot.webhook import inbox as kept
+
+    services = Services.build(settings)
+    line = LineClient(settings)
+    anyio.to_thread.current_default_thread_limiter().total_tokens = max(4, settings.handler_concurrency + 2)
+    loop = asyncio.get_running_loop()
+    work: asyncio.Queue[tuple[int, Any] | None] = asyncio.Queue()
+    held: set[int] = set()  # inbox ids given to us and not finished: their leases are kept fresh
+
+    def receive() -> None:
+        """Pipe → queue, until the web worker closes its end (it stopped, or died)."""
+        while True:
+            try:
+                batch = conn.recv()
+            except (EOFError, OSError):
+                loop.call_soon_threadsafe(work.put_nowait, None)
+                return
+            for item in batch:
+                loop.call_soon_threadsafe(accept, item)
+
+    def accept(item: tuple[int, Any]) -> None:
+        held.add(item[0])
+        work.put_nowait(item)
+
+    threading.Thread(target=receive, name="handler-pipe", daemon=True).start()
+    stop = asyncio.Event()
+
+    async def consume() -> None:
+        while not stop.is_set():
+            item = await work.get()
+            if item is None:
+                stop.set()
+                work.put_nowait(None)  # wake the other consumers
+                return
+            try:
+                await dispatcher.process_stored([item], services, line)
+            finally:
+                held.discard(item[0])
+
+    async def renew() -> None:
+        """Behind a backlog, events wait here longer than a lease: renew them so that no other
+        process's recovery takes them (which would answer a user's messages out of order)."""
+        ids = sorted(held)
+        if ids:
+            await anyio.to_thread.run_sync(kept.renew, services, ids)
+
+    async def background() -> None:
+        await asyncio.gather(_every(settings.recovery_seconds, lambda: dispatcher.recover(services, line)),
+                             _every(max(0.5, settings.orphan_after_seconds / 3), renew),
+                             services.live.run(services) if services.live else asyncio.sleep(0))
+
+    consumers = [asyncio.create_task(consume()) for _ in range(settings.handler_concurrency)]
+    if ready is not None:
+        ready.set()
+    helper = asyncio.create_task(background())
+    log.info("handler started", extra={"concurrency": settings.handler_concurrency})
+    await stop.wait()
+    await asyncio.gather(*consumers, return_exceptions=True)
+    helper.cancel()
+    await line.close()
+    services.db.dispose()
+
+
+async def _every(seconds: float, job) -> None:  # type: ignore[no-untyped-def]
+    while True:
+        try:
+            await job()
+        except Exception:
+            log.exception("handler background job failed")
+        await asyncio.sleep(seconds)
