@@ -277,7 +277,8 @@ def targets(lines: list[str], reports: dict[str, Report], latency: dict[int, lis
             limit = 5 if r.latency_ms == 0 else 8
             rows.append((f"100,000-recipient notice ≤ {limit} s, {r.latency_ms} ms stand-in ({r.database})",
                          f"{total:.2f} s", total <= limit))
-    lines += ["## Targets", "", "| target | measured | met |", "| --- | --- | --- |"]
+    lines += ["## Targets", "", "Where a target is not met, [performance.md](performance.md) says what limits it (with a "
+              "profile) and what was tried.", "", "| target | measured | met |", "| --- | --- | --- |"]
     lines += [f"| {t} | {m} | {'✅ yes' if ok else '❌ no'} |" for t, m, ok in rows]
     lines.append("")
 

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from bench import loadgen
 from bench.procs import (
     SECRET,
+    children,
     cmdline,
     descendants,
     env_for,
@@ -62,9 +63,8 @@ class _Memory:
         while not self._stop.is_set():
             try:
                 self.web = max(self.web, rss_mb(self.pid)[0])
-                for child in descendants(self.pid):
-                    if "spawn_main" in cmdline(child) and "forkserver" not in cmdline(child):
-                        self.handler = max(self.handler, _rss(child))
+                for child in handler_processes(self.pid):
+                    self.handler = max(self.handler, _rss(child))
             except OSError:
                 return
             time.sleep(0.1)
@@ -72,6 +72,13 @@ class _Memory:
     def stop(self) -> None:
         self._stop.set()
         self._thread.join()
+
+
+def handler_processes(server: int) -> list[int]:
+    """The handler processes of a uvicorn server: its workers' spawned children (not the fork
+    server that builds knowledge)."""
+    return [grandchild for worker in children(server) for grandchild in descendants(worker)
+            if "spawn_main" in cmdline(grandchild) and "forkserver" not in cmdline(grandchild)]
 
 
 def _rss(pid: int) -> float:
