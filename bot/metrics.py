@@ -100,7 +100,12 @@ class DatabaseCollector(Collector):
         self.read = read
 
     def collect(self) -> Iterator[GaugeMetricFamily]:
-        figures = self.read()
+        try:
+            figures = self.read()
+        except Exception:  # noqa: BLE001 — the database is down: say so, and still serve the counters
+            yield GaugeMetricFamily("assistant_database_up", "Whether the database answered this scrape", value=0)
+            return
+        yield GaugeMetricFamily("assistant_database_up", "Whether the database answered this scrape", value=1)
         yield GaugeMetricFamily("assistant_inbox_backlog", "Acknowledged events not yet handled",
                                 value=figures["backlog"])
         yield GaugeMetricFamily("assistant_inbox_oldest_age_seconds", "Age of the oldest unhandled event (0: none)",

@@ -92,3 +92,20 @@ def test_nothing_personal_is_exposed(bot: Bot) -> None:
     bot.say("我的電話是0912345678", user_id=user)
     text = bot.client.get("/metrics", headers=AUTH).text
     assert user not in text and "0912345678" not in text and "電話" not in text
+
+
+def test_a_database_outage_still_serves_the_counters(bot: Bot, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    from sqlalchemy.exc import OperationalError
+
+    from bot.admin import monitoring
+
+    assert value(scrape(bot), "assistant_database_up") == 1
+
+    def down(*_args, **_kwargs):  # type: ignore[no-untyped-def]
+        raise OperationalError("SELECT 1", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(monitoring, "backlog_figures", down)
+    samples = scrape(bot)
+    assert value(samples, "assistant_database_up") == 0
+    assert ("assistant_inbox_backlog", ()) not in samples
+    assert any(name == "assistant_events_received_total" for name, _ in samples)
