@@ -104,6 +104,7 @@ async def _serve(settings: Settings, conn: Connection, ready: Any = None) -> Non
     import anyio
 
     from bot.line.client import LineClient
+    from bot.outbox import replies as outbox
     from bot.services import Services
     from bot.webhook import dispatcher
     from bot.webhook import inbox as kept
@@ -112,7 +113,7 @@ async def _serve(settings: Settings, conn: Connection, ready: Any = None) -> Non
     line = LineClient(settings)
     anyio.to_thread.current_default_thread_limiter().total_tokens = max(4, settings.handler_concurrency + 2)
     loop = asyncio.get_running_loop()
-    work: asyncio.Queue[tuple[int, Any] | None] = asyncio.Queue()
+    work: asyncio.Queue[tuple[Any, ...] | None] = asyncio.Queue()
     held: set[int] = set()  # inbox ids given to us and not finished: their leases are kept fresh
 
     def receive() -> None:
@@ -126,7 +127,7 @@ async def _serve(settings: Settings, conn: Connection, ready: Any = None) -> Non
             for item in batch:
                 loop.call_soon_threadsafe(accept, item)
 
-    def accept(item: tuple[int, Any]) -> None:
+    def accept(item: tuple[Any, ...]) -> None:
         held.add(item[0])
         work.put_nowait(item)
 
@@ -152,11 +153,28 @@ async def _serve(settings: Settings, conn: Connection, ready: Any = None) -> Non
         if ids:
             await anyio.to_thread.run_sync(kept.renew, services, ids)
 
+    async def recover() -> None:
+        """Replies and events a dead process left: replies first (their tokens age), then events,
+        leased only while this process has little queued and handled like its own (held, renewed,
+        in order per chat) — a lease that ran out while an event waited here would let another
+        process take it too."""
+        await outbox.recover(services, line)
+        if work.qsize() < 2 * settings.handler_concurrency:
+            for item in await anyio.to_thread.run_sync(kept.orphans, services):
+                accept(item)
+
     async def background() -> None:
-        await asyncio.gather(_every(settings.recovery_seconds, lambda: dispatcher.recover(services, line)),
+        await asyncio.gather(_every(settings.recovery_seconds, recover),
                              _every(max(0.5, settings.orphan_after_seconds / 3), renew),
                              services.live.run(services) if services.live else asyncio.sleep(0))
 
+    # Replies a dead process left half-sent are settled before anything else, while their reply
+    # tokens can still tell whether they were delivered (past the token's life an answer must be
+    # pushed, and might then arrive twice). /readyz waits for this.
+    try:
+        await outbox.recover(services, line)
+    except Exception:
+        log.exception("reply recovery at start-up failed")
     consumers = [asyncio.create_task(consume()) for _ in range(settings.handler_concurrency)]
     if ready is not None:
         ready.set()

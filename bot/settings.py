@@ -51,6 +51,9 @@ class Settings(BaseSettings):
     multicast_concurrency: int = 8
     #: How long a reply token is used after the event; later, answers go out as pushes with a retry key.
     reply_token_seconds: float = 50.0
+    #: A first reply only this soon after the event (later: a push), leaving a crashed process's
+    #: successor the rest of the token's life to settle whether its reply arrived.
+    reply_first_seconds: float = 25.0
     #: An event leased this long without being handled belongs to a dead process (or failed): retried.
     orphan_after_seconds: float = 10.0
     #: How often a worker looks for orphaned events and unsent replies.

@@ -96,23 +96,32 @@ def erase_user(*, session: Session, line_user_id: str) -> None:
     session.execute(delete(InboxEvent).where(InboxEvent.line_user_id == line_user_id))
 
 
+#: A lease that follows a crash rather than an error counts as this fraction of a failed attempt:
+#: an event that happened to be in flight through several restarts is not a poison event, but
+#: one that crashes its process every time is still buried in the end.
+CRASH_LEASES_PER_ATTEMPT = 10
+
+
 def orphans(*, session: Session, before: datetime, now: datetime | None = None, limit: int = 200) -> list[Leased]:
     """Lease events whose lease is older than ``before`` (their process died, or handling failed).
 
     Each is leased with a conditional update, so two workers recovering at once never share one.
+    The attempts returned count failed handlings (``failed`` noted an error) in full and leases
+    after a crash at 1/``CRASH_LEASES_PER_ATTEMPT`` each, for the dead-letter rule.
     """
     now = now or utcnow()
-    rows = session.execute(select(InboxEvent.id, InboxEvent.attempts).where(InboxEvent.leased_at < before)
-                           .order_by(InboxEvent.id).limit(limit)).all()
+    rows = session.execute(select(InboxEvent.id, InboxEvent.attempts, InboxEvent.last_error)
+                           .where(InboxEvent.leased_at < before).order_by(InboxEvent.id).limit(limit)).all()
     leased: list[Leased] = []
-    for inbox_id, attempts in rows:
+    for inbox_id, attempts, error in rows:
         taken = session.execute(
             update(InboxEvent).where(InboxEvent.id == inbox_id, InboxEvent.attempts == attempts)
             .values(leased_at=now, attempts=attempts + 1).execution_options(synchronize_session=False)
         ).rowcount
         if taken:
             event = session.scalar(select(InboxEvent.event).where(InboxEvent.id == inbox_id))
-            leased.append((inbox_id, event, attempts + 1))
+            counted = attempts + 1 if error else 1 + (attempts + 1) // CRASH_LEASES_PER_ATTEMPT
+            leased.append((inbox_id, event, counted))
     return leased
 
 

@@ -194,7 +194,9 @@ def test_sigkill_while_answering_loses_and_doubles_nothing(web_env, standin) -> 
     got = answers()
     for user in [u for u, n in got.items() if n > 1][:5]:  # what went out twice, for whoever has to debug it
         token = next(t for t, u in acknowledged.items() if u == user)
-        print("doubled", user, [(c.seq, c.path.rsplit("/", 1)[-1], round(c.at, 2)) for c in standin.calls
+        print("doubled", user, [(c.seq, c.path.rsplit("/", 1)[-1], round(c.at, 2),
+                                 str((c.body or {}).get("messages", [{}])[0].get("text", ""))[:12],
+                                 c.headers.get("x-line-retry-key", "")[:8]) for c in standin.calls
                                 if (c.body or {}).get("replyToken") == token or (c.body or {}).get("to") == user])
     lost = sorted(users - set(got))
     doubled = sorted(u for u, n in got.items() if n > 1)

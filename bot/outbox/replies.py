@@ -6,13 +6,16 @@ commit and marks it sent. How one attempt goes:
 - While the reply token is fresh (``REPLY_TOKEN_SECONDS``), reply with it. LINE accepts a reply
   token once, so a second try with the same token cannot deliver twice: if LINE refuses the
   token and an earlier attempt was made, that attempt delivered (its process died before it
-  could say so) and the row is marked sent.
+  could say so, or its answer was lost on the way back) and the row is marked sent.
 - Otherwise push with the row's retry key; a push LINE already accepted answers 409, which
   counts as delivered.
 
 Rows left pending or sending by a dead process are taken over by :func:`recover` after
-``ORPHAN_AFTER_SECONDS``. The one gap left: a process that dies mid-reply and is not back before
-the token expires; its row is pushed, and the user may see the answer twice. Nothing is lost.
+``ORPHAN_AFTER_SECONDS``. An answer decided later than ``REPLY_FIRST_SECONDS`` after its event
+is kept without its reply token (the dispatcher decides), so it only ever goes as a push: a crash
+mid-reply then always leaves time to settle a reply with its token, and never mixes the two. The one gap left: a process
+that dies mid-reply and is not back before the token expires; its row is pushed, and the user
+may see the answer twice. Nothing is lost.
 """
 from __future__ import annotations
 
@@ -87,6 +90,17 @@ async def _deliver(services: Services, line: LineClient, row: replies.Claimed,
         except LineError as exc:
             if exc.token_refused and row.tried_before:
                 return "sent", None  # our earlier attempt used the token: it was delivered
+            if exc.status == 0 or exc.status >= 500:
+                # No answer (a timeout, a dropped connection): the reply may have arrived. Ask
+                # again with the same token — LINE refusing it now means the first one did.
+                try:
+                    await line.reply(row.reply_token, messages)
+                    return "sent", None
+                except LineError as again:
+                    if again.token_refused:
+                        return "sent", None
+            log.info("reply not accepted; pushing instead", extra={
+                "status": exc.status, "detail": exc.detail[:60], "tried_before": row.tried_before, "age_s": round(age, 1)})
             # An expired token, LINE unreachable, or a refusal we cannot read: push instead —
             # unless another worker took the row over while our reply hung (then its reply may
             # be what used the token, and the row is its to finish).

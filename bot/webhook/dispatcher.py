@@ -28,6 +28,7 @@ from bot.line.render import render
 from bot.webhook import inbox as kept
 from bot.webhook.events import chat_of, incoming, is_standby
 from db import forms, handoffs, inbox, replies, users
+from db.models import utcnow
 from handlers.context import Ctx
 from handlers.effects import (
     DeliverNotice,
@@ -312,7 +313,13 @@ def _handle_once(event: Event, services: Services, inbox_id: int | None = None) 
         outgoing = None
         if ctx.replies and (token or chat):
             messages = render(ctx.replies)
-            sent_at, key = _sent_at(event) or services.clock.now(), retry_key(event)
+            stamped = _sent_at(event)
+            sent_at, key = stamped or services.clock.now(), retry_key(event)
+            # Reply only while the token has life left to settle a crash mid-reply; an answer
+            # decided later (a backlog) is pushed, always, with its retry key. Real time: tokens
+            # expire by LINE's clock.
+            if token and stamped and (utcnow() - stamped).total_seconds() >= services.settings.reply_first_seconds:
+                token = None
             reply_id = replies.keep(session=session, key=said.event_id or f"local:{uuid.uuid4()}", chat_id=chat or "",
                                     reply_token=token, messages=[m.to_dict() for m in messages], retry_key=key,
                                     received_at=sent_at, now=services.clock.now(), claimed=True)

@@ -135,6 +135,18 @@ def test_rejected_reply_token_falls_back_to_push_once(bot: Bot) -> None:
     assert pushes[0].headers.get("x-line-retry-key")
 
 
+def test_a_reply_without_an_answer_is_asked_again_with_its_token_not_pushed(bot: Bot) -> None:
+    """LINE answered 500 (or nothing): the reply may or may not have arrived. The same token is
+    tried again — it either delivers now or is refused because the first one did — so the user
+    gets the answer once, as a reply, and no push."""
+    bot.standin.fail_next("/message/reply", 500)
+    event = line_events.text_event("B類截止是哪天？")
+    bot.post(event)
+    replies = [c for c in bot.standin.replies() if c.body["replyToken"] == event["replyToken"]]
+    assert len(replies) == 1 and "2月22日" in replies[0].body["messages"][0]["text"]
+    assert bot.standin.calls_to("/message/push") == []
+
+
 def test_push_fallback_retries_server_errors(bot: Bot) -> None:
     bot.standin.fail_next("/message/reply", 400)
     bot.standin.fail_next("/message/push", 500)

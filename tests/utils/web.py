@@ -41,7 +41,9 @@ class Web:
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "bot.app:app", "--host", "127.0.0.1", "--port", str(self.port),
              "--workers", str(self.workers)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
+            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, start_new_session=True,
+            # WEB_LOG=path keeps the server's log, for whoever has to debug a failure.
+            stderr=open(os.environ["WEB_LOG"], "ab") if os.environ.get("WEB_LOG") else subprocess.DEVNULL,  # noqa: SIM115
         )
         deadline = time.time() + 120
         ready = 0
