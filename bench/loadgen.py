@@ -27,6 +27,7 @@ class Sent:
     at: float  # wall clock when the request was written
     ack_ms: float | None  # None: no 200
     status: int  # the HTTP status, or 0 when the connection failed
+    event_id: str = ""  # its webhookEventId (an answer pushed instead of replied is found by it)
 
 
 def drive(port: int, *, rate: float, seconds: float, secret: str, users: int = 500) -> list[Sent]:
@@ -52,19 +53,20 @@ def _main(conn: Any, port: int, rate: float, seconds: float, secret: str, users:
         body = line_events.payload(event)
         head = (f"POST /callback HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
                 f"X-Line-Signature: {line_events.sign(body, secret)}\r\nContent-Length: {len(body)}\r\n\r\n")
-        requests.append((event["replyToken"], head.encode() + body))
+        requests.append((event["replyToken"], head.encode() + body, event["webhookEventId"]))
     rows = uvloop.run(_send(port, rate, requests))
     conn.send(rows)
     conn.close()
 
 
-async def _send(port: int, rate: float, requests: list[tuple[str, bytes]]) -> list[tuple[str, float, float | None, int]]:
+async def _send(port: int, rate: float,
+                requests: list[tuple[str, bytes, str]]) -> list[tuple[str, float, float | None, int, str]]:
     idle: list[tuple[asyncio.StreamReader, asyncio.StreamWriter]] = []
     opened = 0
     slots = asyncio.Semaphore(MAX_CONNECTIONS)
-    rows: list[tuple[str, float, float | None, int]] = []
+    rows: list[tuple[str, float, float | None, int, str]] = []
 
-    async def one(token: str, data: bytes) -> None:
+    async def one(token: str, data: bytes, event_id: str) -> None:
         nonlocal opened
         began = time.perf_counter()  # from when it was due: waiting for a free connection counts
         wall = time.time()
@@ -94,15 +96,15 @@ async def _send(port: int, rate: float, requests: list[tuple[str, bytes]]) -> li
                     if not reused:
                         break
             took = (time.perf_counter() - began) * 1000
-            rows.append((token, wall, took if status == 200 else None, status or 0))
+            rows.append((token, wall, took if status == 200 else None, status or 0, event_id))
 
     start = time.perf_counter()
     tasks = []
-    for n, (token, data) in enumerate(requests):
+    for n, (token, data, event_id) in enumerate(requests):
         delay = start + n / rate - time.perf_counter()
         if delay > 0:
             await asyncio.sleep(delay)
-        tasks.append(asyncio.create_task(one(token, data)))
+        tasks.append(asyncio.create_task(one(token, data, event_id)))
     await asyncio.gather(*tasks)
     for _, writer in idle:
         writer.close()

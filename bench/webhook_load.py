@@ -25,6 +25,7 @@ from bench.procs import (
 )
 from bot.dev.line_standin import LineStandin
 from bot.dev.threaded import free_port, serve_in_thread
+from bot.webhook.dispatcher import retry_key_for
 
 __all__ = ["LoadResult", "ceiling", "run"]
 
@@ -110,15 +111,25 @@ def run(database_url: str, *, label: str, rate: float, seconds: float, workers: 
             result.ack_ms = [s.ack_ms for s in acked]  # type: ignore[misc]
             result.achieved_rate = result.acked / max(1e-9, finished - started)
             deadline = time.time() + drain_timeout
-            while len(standin.replies()) < result.acked and time.time() < deadline:
-                time.sleep(0.1)
-            memory.stop()
+            # An answer goes as a reply, or — decided late, behind a backlog — as a push with the
+            # event's retry key (bot/webhook/dispatcher.py); either counts, found by token or key.
             sent_at = {s.token: s.at for s in acked}
-            replies = [c for c in standin.replies() if c.body.get("replyToken") in sent_at]
-            result.reply_ms = [(c.at - sent_at[c.body["replyToken"]]) * 1000 for c in replies]
-            result.replied = len({c.body["replyToken"] for c in replies})
+            token_of = {retry_key_for(s.event_id): s.token for s in acked}
+
+            def answered() -> list[tuple[str, float]]:
+                found = [(c.body.get("replyToken"), c.at) for c in standin.replies() if c.body.get("replyToken") in sent_at]
+                found += [(token_of[c.headers.get("x-line-retry-key", "")], c.at) for c in standin.calls_to("/message/push")
+                          if c.headers.get("x-line-retry-key", "") in token_of]
+                return found
+
+            while len(answered()) < result.acked and time.time() < deadline:
+                time.sleep(0.2)
+            memory.stop()
+            answers = answered()
+            result.reply_ms = [(at - sent_at[token]) * 1000 for token, at in answers]
+            result.replied = len({token for token, _ in answers})
             result.lost = result.acked - result.replied
-            last = max((c.at for c in replies), default=finished)
+            last = max((at for _, at in answers), default=finished)
             result.processed_rate = result.replied / max(1e-9, last - started)
             result.drain_s = max(0.0, last - finished)
             result.rss_peak_mb = max(memory.web, rss_mb(proc.pid)[0])

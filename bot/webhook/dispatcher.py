@@ -43,7 +43,8 @@ if TYPE_CHECKING:
     from bot.line.client import LineClient
     from bot.services import Services
 
-__all__ = ["process_event", "process_events", "process_stored", "recover", "retry_key", "run_effect", "to_events"]
+__all__ = ["process_event", "process_events", "process_stored", "recover", "retry_key", "retry_key_for",
+           "run_effect", "to_events"]
 
 log = logging.getLogger(__name__)
 
@@ -278,7 +279,11 @@ def _fingerprint(event: Event) -> str:
 
 def retry_key(event: Event) -> str:
     """The X-Line-Retry-Key of the push that may carry this event's answer: the same on every try."""
-    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{getattr(event, 'webhook_event_id', '') or id(event)}"))
+    return retry_key_for(getattr(event, "webhook_event_id", "") or str(id(event)))
+
+
+def retry_key_for(webhook_event_id: str) -> str:
+    return str(uuid.uuid5(uuid.NAMESPACE_URL, f"push:{webhook_event_id}"))
 
 
 def _handle_once(event: Event, services: Services, inbox_id: int | None = None) -> tuple[Outgoing | None, list[Effect]]:
