@@ -10,7 +10,7 @@ conversation's context carried from one turn to the next. A reply is classified 
 * ``fallback`` — the honest "I don't know" (including near misses that say what we do know).
 
 Pass rules: ``faq``/``lookup`` — not the fallback, not a social reply, and every ``must`` group
-held (compared without spaces, NFKC, case-insensitive); ``ambiguous`` — asks which program, or
+held (compared without spaces or quotation marks, NFKC, case-insensitive); ``ambiguous`` — asks which program, or
 holds every group; ``out_of_scope`` — the fallback; ``social`` — a social reply. A *confident
 wrong* reply is an answer or social reply that fails.
 
@@ -81,8 +81,12 @@ class Report:
         return self.by("kind")
 
 
+#: Quotation marks carry no fact: 設定為「公開」 states 設定為公開.
+_QUOTES = str.maketrans("", "", "「」『』“”‘’\"'《》〈〉")
+
+
 def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower()
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower().translate(_QUOTES)
 
 
 def reply_holds(reply: str, must: list[list[str]]) -> bool:

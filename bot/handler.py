@@ -27,6 +27,10 @@ __all__ = ["HandlerProcess", "main"]
 
 log = logging.getLogger(__name__)
 
+#: How long a starting handler process may spend settling a dead process's replies before it
+#: says it is ready (a reply left unsettled is then settled by the recovery loop).
+STARTUP_RECOVERY_SECONDS = 20.0
+
 
 class HandlerProcess:
     """Owned by a web worker: starts its handler process and feeds it acknowledged events."""
@@ -38,8 +42,19 @@ class HandlerProcess:
         self._conn: Connection | None = None
         self._ready = None
         self._feeder = threading.Thread(target=self._feed, name="handler-feeder", daemon=True)
+        self._watcher = threading.Thread(target=self._watch, name="handler-watcher", daemon=True)
+        self._starting = threading.Lock()
+        self._stopping = threading.Event()
 
     def start(self) -> None:
+        with self._starting:
+            self._start()
+        if not self._feeder.is_alive():
+            self._feeder.start()
+        if not self._watcher.is_alive():
+            self._watcher.start()
+
+    def _start(self) -> None:
         context = get_context("spawn")
         mine, theirs = context.Pipe()
         self._ready = context.Event()
@@ -49,8 +64,6 @@ class HandlerProcess:
         self._process.start()
         theirs.close()
         self._conn = mine
-        if not self._feeder.is_alive():
-            self._feeder.start()
 
     @property
     def ready(self) -> bool:
@@ -71,14 +84,35 @@ class HandlerProcess:
                 assert self._conn is not None
                 self._conn.send(batch)
             except (OSError, AssertionError, ValueError):
-                # The handler is gone; recovery will lease these from the inbox. Start another.
-                log.warning("handler process lost; starting a new one")
-                try:
-                    self.start()
-                except OSError:
-                    log.exception("could not start a handler process")
+                # The handler is gone; recovery will lease these from the inbox, and the watcher
+                # starts another.
+                log.warning("handler process lost; events wait in the inbox")
+
+    def _watch(self) -> None:
+        """Start a new handler whenever the current one has died — at start-up too (the database
+        busy or unreachable while it built its services), when nothing would be fed to notice.
+        Until then /readyz says the worker is not ready. Waits grow to a minute between tries."""
+        wait = 1.0
+        while not self._stopping.wait(1.0):
+            process = self._process
+            if process is None or process.is_alive():
+                if process is not None and self.ready:
+                    wait = 1.0
+                continue
+            log.warning("handler process exited; starting another", extra={"exitcode": process.exitcode,
+                                                                            "retry_in_s": wait})
+            if self._stopping.wait(wait):
+                return
+            wait = min(60.0, wait * 2)
+            try:
+                with self._starting:
+                    if not self._stopping.is_set():
+                        self._start()
+            except OSError:
+                log.exception("could not start a handler process")
 
     def stop(self) -> None:
+        self._stopping.set()
         self._outgoing.put(None)
         if self._conn is not None:
             self._conn.close()
@@ -170,9 +204,11 @@ async def _serve(settings: Settings, conn: Connection, ready: Any = None) -> Non
 
     # Replies a dead process left half-sent are settled before anything else, while their reply
     # tokens can still tell whether they were delivered (past the token's life an answer must be
-    # pushed, and might then arrive twice). /readyz waits for this.
+    # pushed, and might then arrive twice). /readyz waits for this — for a bounded time: were
+    # LINE slow or unreachable, the rest is settled by the recovery loop once the process runs.
     try:
-        await outbox.recover(services, line)
+        with anyio.move_on_after(STARTUP_RECOVERY_SECONDS):
+            await outbox.recover(services, line)
     except Exception:
         log.exception("reply recovery at start-up failed")
     consumers = [asyncio.create_task(consume()) for _ in range(settings.handler_concurrency)]

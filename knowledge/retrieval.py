@@ -143,12 +143,17 @@ class Retriever:
         answer_threshold: float = 45.0,
         suggest_threshold: float = 40.0,
         margin: float = 2.0,
+        coverage_weight: float = 0.5,
+        similarity_gain: float = 1.5,
     ) -> None:
         self.kb = kb
         self.analyzer = analyzer
         self.answer_threshold = answer_threshold
         self.suggest_threshold = suggest_threshold
         self.margin = margin
+        #: Confidence = coverage_weight × coverage + the rest × similarity (scaled by the gain).
+        self.coverage_weight = coverage_weight
+        self.similarity_gain = similarity_gain
         texts = [fields(e) for e in kb.entries]
         norm = analyzer.normalize
         # The analyzer first learns the raw vocabulary (for typo correction), then everything is
@@ -352,7 +357,8 @@ class Retriever:
         foreign = self.analyzer.foreign(norm, self.known)
         hits = []
         for similarity, i in ranked[:8]:
-            confidence = 100 * (0.5 * self.coverage(norm, i) + 0.5 * min(1.0, 1.5 * similarity))
+            confidence = 100 * (self.coverage_weight * self.coverage(norm, i)
+                                + (1 - self.coverage_weight) * min(1.0, self.similarity_gain * similarity))
             confidence *= self.facet_factor(self.kb.entries[i], facets) ** 0.5
             if foreign:
                 confidence *= 0.6

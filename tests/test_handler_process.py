@@ -84,3 +84,44 @@ def test_metrics_add_up_the_handler_process(web, standin) -> None:  # type: igno
     assert samples[handled] == 1  # by its handler process
     assert samples[("assistant_line_api_calls_total", (("endpoint", "reply"), ("status", "200")))] == 1
     assert samples[("assistant_inbox_backlog", ())] == 0
+
+
+def _handler_pids(web: Web) -> list[int]:
+    """The web process's spawned handler children (not multiprocessing's resource tracker)."""
+    from pathlib import Path
+
+    assert web.proc is not None
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            ppid = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+            cmdline = (stat.parent / "cmdline").read_bytes().replace(b"\0", b" ")
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == web.proc.pid and b"multiprocessing.spawn" in cmdline and b"resource_tracker" not in cmdline:
+            pids.append(int(stat.parent.name))
+    return pids
+
+
+def test_a_dead_handler_process_is_replaced_and_answers_resume(web, standin) -> None:  # type: ignore[no-untyped-def]
+    """Nothing else need happen for it to come back — no event fed to the dead pipe — as when a
+    handler process fails while starting up (say, the database was busy)."""
+    import os
+    import signal
+
+    [pid] = _handler_pids(web)
+    os.kill(pid, signal.SIGKILL)
+    deadline = time.time() + 60
+    ready = lambda: httpx.get(f"http://127.0.0.1:{web.port}/readyz", timeout=5).status_code == 200
+    while ready() and time.time() < deadline:  # it notices the loss: not ready while there is no handler
+        time.sleep(0.05)
+    while not ready():
+        assert time.time() < deadline, "no new handler process became ready"
+        time.sleep(0.2)
+    assert _handler_pids(web) not in ([], [pid])
+    standin.clear()
+    assert post(web, line_events.text_event("A類截止是哪天？")) == 200
+    while not standin.replies():
+        assert time.time() < deadline, "the new handler process did not answer"
+        time.sleep(0.2)
+    assert "截止" in str(standin.replies()[0].body["messages"])

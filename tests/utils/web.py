@@ -6,6 +6,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -38,27 +39,31 @@ class Web:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        self.proc = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "bot.app:app", "--host", "127.0.0.1", "--port", str(self.port),
-             "--workers", str(self.workers)],
-            cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, start_new_session=True,
-            # WEB_LOG=path keeps the server's log, for whoever has to debug a failure.
-            stderr=open(os.environ["WEB_LOG"], "ab") if os.environ.get("WEB_LOG") else subprocess.DEVNULL,  # noqa: SIM115
-        )
-        deadline = time.time() + 120
-        ready = 0
+        # The server's log goes to a file: WEB_LOG=path keeps it; otherwise its tail is shown
+        # only if the server does not come up.
+        log_path = os.environ.get("WEB_LOG") or str(Path(tempfile.gettempdir()) / f"web-{self.port}.log")
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen(
+                [sys.executable, "-m", "uvicorn", "bot.app:app", "--host", "127.0.0.1", "--port", str(self.port),
+                 "--workers", str(self.workers)],
+                cwd=ROOT, env=self.env, stdout=subprocess.DEVNULL, stderr=log, start_new_session=True,
+            )
+        deadline = time.time() + 180
+        ready, last = 0, "no answer"
         while time.time() < deadline:
             try:
                 # Ready: the database answers and the handler process has built its assistant — five
                 # times in a row, so that every worker (each answers some of the checks) is.
-                ok = httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1).status_code == 200
-                ready = ready + 1 if ok else 0
+                response = httpx.get(f"http://127.0.0.1:{self.port}/readyz", timeout=1)
+                last = response.text
+                ready = ready + 1 if response.status_code == 200 else 0
                 if ready >= 5:
                     return
-            except httpx.HTTPError:
-                ready = 0
+            except httpx.HTTPError as exc:
+                ready, last = 0, type(exc).__name__
             time.sleep(0.1)
-        raise RuntimeError("web process did not start")
+        tail = Path(log_path).read_text(errors="replace")[-3000:]
+        raise RuntimeError(f"web process did not start; /readyz said {last!r}; its log ends:\n{tail}")
 
     def kill(self) -> None:
         """SIGKILL the server and its workers at once, as a machine failure would."""
