@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import copy
 import re
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
@@ -363,8 +364,12 @@ class Assistant:
                 return None
             if not explicit and len(matches) > 1:
                 return None
-        if len(matches) == 1:
-            return self._tier(matches[0].township, lang, remote=bool(re.search(r"偏鄉|偏遠|鄉下|remote|rural", text, re.IGNORECASE)))
+        remote = bool(re.search(r"偏鄉|偏遠|鄉下|remote|rural", text, re.IGNORECASE))
+        names = Counter(m.township.town for m in matches)
+        if all(n == 1 for n in names.values()) and len(matches) <= 5:
+            # Each name is one place (「雲林縣崙背鄉跟雲林縣大埤鄉」): every tier, in the order asked.
+            ordered = sorted(matches, key=lambda m: (text.find(m.township.town[:2]) + 1) or len(text))
+            return self._tier([m.township for m in ordered], lang, remote=remote)
         return self._clarify_town(matches, lang)
 
     @staticmethod
@@ -374,24 +379,27 @@ class Assistant:
                 text = text.replace(name, " ").replace(name.replace("臺", "台"), " ")
         return text
 
-    def _tier(self, township, lang: Lang, *, remote: bool = False) -> Answer:  # type: ignore[no-untyped-def]
+    def _tier(self, townships, lang: Lang, *, remote: bool = False) -> Answer:  # type: ignore[no-untyped-def]
+        """The tier of one township, or of several named together, with what a tier means."""
         kb = self.kb
         names = kb.text(lang, "tier_names")
         zh_names = kb.text("zh", "tier_names")
-        line = kb.text(lang, "tier").format(
-            county=township.county, town=township.town, tier=township.tier,
-            tier_name=zh_names.get(township.tier, ""), tier_name_en=names.get(township.tier, ""),
-            town_en=self._english_town(township),
-        )
-        bonus = kb.text(lang, "tier_bonus" if township.tier >= 3 else "tier_no_bonus")
-        parts = [line, bonus]
+        townships = townships if isinstance(townships, list) else [townships]
+        parts = []
+        for township in townships:
+            line = kb.text(lang, "tier").format(
+                county=township.county, town=township.town, tier=township.tier,
+                tier_name=zh_names.get(township.tier, ""), tier_name_en=names.get(township.tier, ""),
+                town_en=self._english_town(township),
+            )
+            parts += [line, kb.text(lang, "tier_bonus" if township.tier >= 3 else "tier_no_bonus")]
         if remote:
             parts.append(kb.text(lang, "tier_remote"))
         source = kb.sources.get(_TOWNSHIP_SOURCE[0], {})
         title = source.get(lang) or source.get("zh", "")
         parts.append(f"\n{kb.text(lang, 'source')}{title}（{_TOWNSHIP_SOURCE[0][:3]}）{_TOWNSHIP_SOURCE[1]}")
-        return Answer("lookup", "\n".join(parts), None, 100.0, resolved_query=f"{township.county}{township.town}",
-                      lang=lang, program="digital_cluster")
+        return Answer("lookup", "\n".join(parts), None, 100.0,
+                      resolved_query="、".join(f"{t.county}{t.town}" for t in townships), lang=lang, program="digital_cluster")
 
     def _english_town(self, township) -> str:  # type: ignore[no-untyped-def]
         for row in self.kb.romanized:

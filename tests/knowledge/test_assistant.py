@@ -43,6 +43,14 @@ def test_ambiguous_town_asks_which_city() -> None:
     assert picked is not None and "臺中市大安區" in picked.text and "分群3" in picked.text
 
 
+def test_several_named_townships_each_get_their_tier_in_the_order_asked() -> None:
+    answer = A.answer("雲林縣崙背鄉跟雲林縣大埤鄉各是第幾分群？")
+    assert answer.kind == "lookup" and not answer.choices
+    assert answer.text.index("崙背鄉") < answer.text.index("大埤鄉")
+    assert "崙背鄉屬於「分群4" in answer.text and "大埤鄉屬於「分群3" in answer.text
+    assert answer.text.count("📄") == 1
+
+
 @pytest.mark.parametrize("question,tier,town", [
     ("我的店在竹山鎮，有加分嗎", 3, "竹山鎮"),
     ("台中市北屯區算偏鄉嗎", 1, "北屯區"),
@@ -236,6 +244,8 @@ def test_other_programs_people_and_statistics_get_the_fallback(question: str) ->
     ("你是誰", "identity", "小幫手"), ("你會做什麼", "identity", "分群"), ("可以轉真人嗎", "human", "2553-3988"),
     ("找專人", "human", "2553-3988"), ("掰掰", "goodbye", "掰掰"), ("好", "ack", "好"), ("OK", "ack", ""),
     ("Thanks!", "thanks", "welcome"), ("Can I talk to a human?", "human", "2553-3988"), ("who are you", "identity", "assistant"),
+    ("早安～你可以幫我什麼？", "identity", "分群"), ("你一直給我錯的資訊", "complaint", "2553-3988"),
+    ("this is useless, you keep giving me wrong info", "complaint", "Sorry"),
 ])
 def test_social_turns_get_a_short_warm_reply(message: str, intent: str, expect: str) -> None:
     answers = A.respond(message).answers
