@@ -39,10 +39,25 @@ class Web:
         self.proc: subprocess.Popen[bytes] | None = None
 
     def start(self) -> None:
-        # The server's log goes to a file: WEB_LOG=path keeps it; otherwise its tail is shown
-        # only if the server does not come up.
-        log_path = os.environ.get("WEB_LOG") or str(Path(tempfile.gettempdir()) / f"web-{self.port}.log")
-        with open(log_path, "ab") as log:
+        """Start the server and wait until it is ready. A restart reuses the port; should the port
+        have been taken meanwhile (our own outgoing connections draw from the same range), the
+        server exits at once and is started again on another port."""
+        for _ in range(3):
+            if self._start_once():
+                return
+            self.port = free_port()
+        raise RuntimeError(f"web process could not bind a port; its log ends:\n{self._log_tail()}")
+
+    def _log_path(self) -> Path:
+        # WEB_LOG=path keeps the server's log; otherwise it is shown only if the server does not come up.
+        return Path(os.environ.get("WEB_LOG") or Path(tempfile.gettempdir()) / f"web-{id(self)}.log")
+
+    def _log_tail(self) -> str:
+        return self._log_path().read_text(errors="replace")[-3000:]
+
+    def _start_once(self) -> bool:
+        """True once ready; False if the server exited at once (its port was taken)."""
+        with open(self._log_path(), "ab") as log:
             self.proc = subprocess.Popen(
                 [sys.executable, "-m", "uvicorn", "bot.app:app", "--host", "127.0.0.1", "--port", str(self.port),
                  "--workers", str(self.workers)],
@@ -51,6 +66,8 @@ class Web:
         deadline = time.time() + 180
         ready, last = 0, "no answer"
         while time.time() < deadline:
+            if self.proc.poll() is not None:
+                return False
             try:
                 # Ready: the database answers and the handler process has built its assistant — five
                 # times in a row, so that every worker (each answers some of the checks) is.
@@ -58,12 +75,11 @@ class Web:
                 last = response.text
                 ready = ready + 1 if response.status_code == 200 else 0
                 if ready >= 5:
-                    return
+                    return True
             except httpx.HTTPError as exc:
                 ready, last = 0, type(exc).__name__
             time.sleep(0.1)
-        tail = Path(log_path).read_text(errors="replace")[-3000:]
-        raise RuntimeError(f"web process did not start; /readyz said {last!r}; its log ends:\n{tail}")
+        raise RuntimeError(f"web process did not start; /readyz said {last!r}; its log ends:\n{self._log_tail()}")
 
     def kill(self) -> None:
         """SIGKILL the server and its workers at once, as a machine failure would."""
