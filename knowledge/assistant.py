@@ -362,7 +362,9 @@ class Assistant:
             result = retriever.search(residue if roman else self._without_places(text, matches))
             if result.outcome == "answer" and result.best and result.best.entry.topic != "bonus-tier":
                 return None
-            if not explicit and len(matches) > 1:
+            if not explicit and (not roman or len(matches) > 1):
+                # 「成功的案例」, 「和平相處」: a Chinese word that is also a town's name is not a place
+                # (a romanized name — «Hsin-she», not an English word — still is).
                 return None
         remote = bool(re.search(r"偏鄉|偏遠|鄉下|remote|rural", text, re.IGNORECASE))
         names = Counter(m.township.town for m in matches)

@@ -43,6 +43,11 @@ def test_ambiguous_town_asks_which_city() -> None:
     assert picked is not None and "臺中市大安區" in picked.text and "分群3" in picked.text
 
 
+def test_a_word_that_is_also_a_town_name_is_not_a_place() -> None:
+    answer = A.answer("以前有沒有什麼成功的群聚案例可以參考？")  # 成功 = success, not 臺東縣成功鎮
+    assert answer.kind != "lookup" and "成功鎮" not in answer.text
+
+
 def test_several_named_townships_each_get_their_tier_in_the_order_asked() -> None:
     answer = A.answer("雲林縣崙背鄉跟雲林縣大埤鄉各是第幾分群？")
     assert answer.kind == "lookup" and not answer.choices
