@@ -44,7 +44,8 @@ class SocialTurns:
         alternatives: list[str] = []
         for name, spec in intents.items():
             body = "|".join(f"(?:{p})" for p in (*spec.zh, *spec.en))
-            self._one[name] = re.compile(f"(?:{body})")
+            # Whole words for English: «goodbye» is not praise for being «good».
+            self._one[name] = re.compile(f"(?<![a-z])(?:{body})(?![a-z])")
             alternatives.append(f"(?:{body})")
         any_phrase = "|".join(alternatives) or "(?!)"
         self._any = re.compile(f"(?:{any_phrase})")
@@ -55,11 +56,16 @@ class SocialTurns:
         folded = fold_social(text)
         if not folded or len(folded) > 60 or not self._whole.fullmatch(folded):
             return None
-        found = [name for name, pattern in self._one.items() if pattern.search(folded)]
-        for name in PRIORITY:
-            if name in found:
-                return SocialMatch(name, self.intents[name])
-        return SocialMatch(found[0], self.intents[found[0]]) if found else None
+        # The phrase that says most wins («good morning» is a greeting, though «good» is praise);
+        # between phrases as long, the most telling intent.
+        spans = {name: max((len(m.group(0)) for m in pattern.finditer(folded)), default=0)
+                 for name, pattern in self._one.items()}
+        found = [name for name, span in spans.items() if span]
+        if not found:
+            return None
+        rank = {name: i for i, name in enumerate(PRIORITY)}
+        name = min(found, key=lambda n: (-spans[n], rank.get(n, len(rank))))
+        return SocialMatch(name, self.intents[name])
 
     def residue(self, text: str) -> str:
         """What is left of a message once its social phrases are taken out."""

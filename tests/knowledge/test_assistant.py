@@ -259,6 +259,23 @@ def test_social_turns_get_a_short_warm_reply(message: str, intent: str, expect: 
     assert expect in answers[0].text and SORRY not in answers[0].text
 
 
+@pytest.mark.parametrize("message,intent", [
+    ("goodbye", "goodbye"), ("good morning", "greeting"), ("good job", "praise"), ("thank you very much", "thanks"),
+    ("謝囉", "thanks"), ("我先下線了", "goodbye"), ("這不是我要問的", "complaint"), ("that doesn't answer my question", "complaint"),
+    ("給我真人", "human"), ("who am I talking to", "identity"), ("好的，但你答錯了", "complaint"), ("好的謝謝", "thanks"),
+])
+def test_the_phrase_that_says_most_decides_the_social_turn(message: str, intent: str) -> None:
+    """«goodbye» is not praise for containing «good»; a complaint outweighs the «好的» before it."""
+    [answer] = A.respond(message).answers
+    assert (answer.kind, answer.intent) == ("social", intent)
+
+
+@pytest.mark.parametrize("message", ["what is this program about", "這個計畫是做什麼的", "亂講，A類截止是哪天"])
+def test_a_question_beside_a_social_word_is_still_answered(message: str) -> None:
+    [answer] = A.respond(message).answers
+    assert answer.kind == "faq"
+
+
 def test_the_human_request_gives_the_contact_of_the_program_in_context() -> None:
     first = A.answer("國際主題聯盟要幾家企業？")
     answer = A.respond("轉真人", Context(last_entry_id=first.entry_id)).answers[0]
