@@ -59,6 +59,12 @@ OUT_OF_SCOPE_SIMILARITY = 85
 _FOLLOW_UP = re.compile(r"^(那麼?|那如果|如果是|至於|換成|改成|還有|另外|那要|那是)")
 _FACET_ONLY = re.compile(r"^(那麼?|如果是|至於|換成|改成)?(a類|b類|國際主題聯盟|國際|聯盟|數位群聚|群聚)(的話|呢|咧|勒)?$")
 _CLASS_WORDS = re.compile(r"[AaBbＡＢａｂ]\s*[類类案組]|(?i:\b(?:category|type|class|track|cat\.?)\s*[ab]\b)")
+#: How each program is named in a question: when a follow-up switches program («what about the
+#: digital cluster?»), the earlier question is asked again without the old program's name.
+_PROGRAM_WORDS = {
+    "intl_alliance": re.compile(r"國際主題聯盟|國際聯盟|主題聯盟|国际主题联盟|国际联盟|(?i:\b(?:international\s+)?(?:theme\s+)?alliances?\b)"),
+    "digital_cluster": re.compile(r"數位群聚|数位群聚|(?i:\bdigital\s+clusters?\b)"),
+}
 _FOLLOW_UP_EN = re.compile(r"^\s*(and|what about|how about|what if|also|then|same for|and for|for)\b", re.IGNORECASE)
 _TOWNSHIP_SOURCE = ("001_83813cbc4ebfc095.txt", "附件三、鄉鎮市區數位發展分類列表")
 _PLACEHOLDER = re.compile(r"\{\{date:([a-z0-9-]+)\}\}")
@@ -553,6 +559,8 @@ class Assistant:
                 earlier = previous.en.title if lang == "en" and previous.en else previous.title
             if "class" not in inherited:
                 earlier = _CLASS_WORDS.sub("", earlier)
+            if facets.get("program") and previous.program in _PROGRAM_WORDS and facets["program"] != previous.program:
+                earlier = _PROGRAM_WORDS[previous.program].sub(" ", earlier)
             query = earlier
         else:
             # The new words carry the topic; the previous answer only lends its class/program.
@@ -685,6 +693,13 @@ class Assistant:
                 if sibling is not None:
                     entries = sorted([best.entry, sibling], key=lambda e: e.facets["class"])
             text = self.format_entries(entries, lang)
+            if program and best.entry.program not in ("general", program):
+                # The conversation (or the question) is about one program and only the other's rule
+                # matched: say so, never pass it off as the program asked about.
+                labels = self.kb.text(lang, "program_labels")
+                note = self.kb.text(lang, "other_program_answer").format(
+                    asked=labels.get(program, program), other=labels.get(best.entry.program, best.entry.program))
+                text = f"{note}\n{text}"
             return Answer("faq", text, best.entry, best.score, (), resolved, candidates, lang=lang,
                           program=best.entry.program)
         if result.outcome == "suggest" and best is not None:

@@ -194,6 +194,23 @@ def test_follow_up_switches_program() -> None:
     assert "3月6日" in follow("A類截止是哪天？", "那國際聯盟呢？").text
 
 
+@pytest.mark.parametrize("first,then,entry", [
+    ("How much funding can an alliance get?", "what about the digital cluster?", "dc-funding"),
+    ("How much funding can a digital cluster get?", "and the international alliance?", "ia-funding"),
+    ("國際聯盟經費上限多少？", "那數位群聚呢？", "dc-funding"),
+])
+def test_a_follow_up_naming_the_other_program_leaves_the_old_one(first: str, then: str, entry: str) -> None:
+    """The earlier question is asked again for the new program, not answered again for the old."""
+    assert follow(first, then).entry_id == entry
+
+
+def test_the_other_programs_rule_is_labelled_as_such_in_a_conversation_about_one() -> None:
+    # The cluster's documents give no presentation length; the alliance's do (15 minutes).
+    answer = follow("遴選會議誰要出席？", "簡報多久？")
+    assert answer.program == "intl_alliance" and "15分鐘" in answer.text
+    assert answer.text.startswith("「數位群聚」的須知裡我沒有找到") and "「國際主題聯盟」的規定" in answer.text
+
+
 def test_english_follow_up() -> None:
     answer = follow("When is the Category A deadline?", "What about Category B?")
     assert answer.lang == "en" and "February 22, 2023" in answer.text
