@@ -153,7 +153,7 @@ def _zh_fields(entry: Entry) -> Fields:
 def _en_fields(entry: Entry) -> Fields | None:
     if entry.en is None:
         return None
-    return Fields([*entry.en.questions, entry.en.title], (), entry.en.answer)
+    return Fields([*entry.en.questions, entry.en.title], entry.en.keywords, entry.en.answer)
 
 
 def _shipped_milestones() -> Sequence[Dated]:

@@ -54,6 +54,9 @@ class English(BaseModel):
 
     title: str = Field(min_length=2, max_length=20)
     questions: tuple[str, ...] = Field(min_length=1)
+    #: The entry's concepts in English words and their common synonyms (deadline, due date…):
+    #: phrasings cover a few ways of asking, keywords the vocabulary owners bring.
+    keywords: tuple[str, ...] = ()
     answer: str = Field(min_length=5, max_length=2500)
 
     @field_validator("answer")

@@ -42,7 +42,10 @@ def entry_from_form(form: dict[str, str], entry_id: str) -> dict[str, Any]:
         data["facets"] = {"class": form["class"]}
     if form.get("en_title", "").strip() or form.get("en_answer", "").strip():
         data["en"] = {"title": form.get("en_title", "").strip(), "questions": _lines(form.get("en_questions", "")),
+                      "keywords": _lines(form.get("en_keywords", "")),
                       "answer": form.get("en_answer", "").replace("\r\n", "\n").strip()}
+        if not data["en"]["keywords"]:
+            del data["en"]["keywords"]
     if not data["keywords"]:
         del data["keywords"]
     return data

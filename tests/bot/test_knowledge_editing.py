@@ -27,7 +27,7 @@ def _form(entry_id: str, **changes: str) -> dict[str, str]:
             "class": (data.get("facets") or {}).get("class", "")}
     if data.get("en"):
         form.update(en_title=data["en"]["title"], en_questions="\n".join(data["en"]["questions"]),
-                    en_answer=data["en"]["answer"])
+                    en_keywords="\n".join(data["en"].get("keywords", [])), en_answer=data["en"]["answer"])
     return {**form, **changes}
 
 
@@ -60,6 +60,20 @@ def test_an_edit_is_a_draft_until_published_then_users_get_it_and_rollback_undoe
     assert "已還原第 1 版" in rolled.text
     refresh(bot)
     assert text_of(bot.say("A類截止是哪天？")) == before
+
+
+def test_english_words_staff_add_as_keywords_bring_english_questions_to_the_entry(bot: Bot) -> None:
+    question = "What's the stipend cap?"  # «stipend» is in no entry
+    assert "100萬" not in text_of(bot.say(question))
+    csrf = login_as(bot, "editor")
+    keywords = "\n".join([*default_knowledge().entry("dc-funding").en.keywords, "stipend"])  # type: ignore[union-attr]
+    assert "草稿已儲存" in _save(bot, csrf, "dc-funding", en_keywords=keywords).text
+    bot.client.post("/admin/knowledge/publish", data={"csrf": csrf})
+    assert refresh(bot)
+    answer = text_of(bot.say(question))
+    assert "NT$1,000,000" in answer and "📄 Source" in answer and "Did you mean" not in answer
+    page = bot.client.get("/admin/knowledge/entry/dc-funding").text
+    assert "stipend" in page  # the editor shows the keyword it saved
 
 
 def test_a_broken_draft_cannot_be_published_and_the_message_says_why(bot: Bot) -> None:
