@@ -9,7 +9,11 @@ misspell English as freely as Chinese.
 """
 from __future__ import annotations
 
+import gzip
 import re
+from collections import Counter
+from collections.abc import Iterable
+from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -92,6 +96,20 @@ _CLASS_A = re.compile(r"(?<![a-z])cata(?![a-z])")
 _CLASS_B = re.compile(r"(?<![a-z])catb(?![a-z])")
 
 
+def english_words(candidates: Iterable[str]) -> set[str]:
+    """Which of ``candidates`` are English words, by pyspellchecker's word list.
+
+    The list is read as bytes and searched, not loaded as a dictionary: it is needed only while an
+    index is built, and a worker should not carry 100,000 words for it. Without the list (an
+    unexpected package layout) every candidate counts as a word, which only turns slip detection off.
+    """
+    try:
+        data = gzip.decompress((resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes())
+    except (ModuleNotFoundError, FileNotFoundError, OSError):
+        return set(candidates)
+    return {w for w in candidates if b'"' + w.encode() + b'"' in data}
+
+
 def class_in_english(norm: str) -> str | None:
     a, b = bool(_CLASS_A.search(norm)), bool(_CLASS_B.search(norm))
     return ("A" if a else "B") if a != b else None
@@ -122,8 +140,21 @@ class EnglishAnalyzer:
         words: set[str] = set(self.vocabulary.stopwords) | set(self.vocabulary.question_words)
         for variant in self.vocabulary.synonyms:
             words.update(variant.split())
+        counts: Counter[str] = Counter()
         for text in texts or []:
-            words.update(re.findall(r"[a-z]+", _fold(text)))
+            counts.update(re.findall(r"[a-z]+", _fold(text)))
+        # The index's phrasings hold misspellings on purpose («guidence»): a rare word that is no
+        # English word and one slip away from a word used far more often is such a slip, not
+        # vocabulary to keep, so a question's «aliance» is read as «alliance» (and matches every
+        # alliance entry) rather than matching only the few phrasings that spell it so.
+        common = [w for w, n in counts.most_common() if n >= 10 and len(w) >= 5]
+        rare = [w for w, n in counts.items() if n <= 5 and len(w) >= 5 and w not in words]
+        real = english_words(rare)
+        for word in rare:
+            near = None if word in real else process.extractOne(word, common, scorer=fuzz.ratio, score_cutoff=85)
+            if near is None or counts[near[0]] < 5 * counts[word] or _stem(near[0]) == _stem(word):
+                words.add(word)
+        words.update(set(counts) - set(rare))
         self._surface = frozenset(w for w in words if w.isascii())
         self._surface_list = sorted(w for w in self._surface if len(w) >= 4)
         self._stems = frozenset(_stem(w) for w in self._surface)

@@ -135,6 +135,21 @@ def test_homophone_typos_find_the_same_answer(typo: str, right: str) -> None:
     assert wrong.kind == "faq" and wrong.entry_id == correct.entry_id
 
 
+@pytest.mark.parametrize("typo,right", [
+    ("aliance funding?", "alliance funding?"),  # the index's own phrasings spell «aliance» three times
+    ("how many compnies for a cluster?", "how many companies for a cluster?"),
+])
+def test_english_misspellings_read_as_the_word_not_as_the_phrasings_that_share_the_slip(typo: str, right: str) -> None:
+    wrong, correct = A.answer(typo), A.answer(right)
+    assert correct.kind == "faq" and correct.lang == "en"
+    assert wrong.kind == "faq" and wrong.entry_id == correct.entry_id
+
+
+def test_a_rare_real_english_word_is_not_taken_for_a_slip() -> None:
+    # «finding» is one letter from «funding», which the index uses far more often.
+    assert "fund" not in A.en.normalize("finding partners abroad").split()
+
+
 def test_near_shape_typos_in_town_names_still_work() -> None:
     assert "分群" in A.answer("莿桐鄉第幾分群").text
 
