@@ -138,6 +138,7 @@ def test_homophone_typos_find_the_same_answer(typo: str, right: str) -> None:
 @pytest.mark.parametrize("typo,right", [
     ("aliance funding?", "alliance funding?"),  # the index's own phrasings spell «aliance» three times
     ("how many compnies for a cluster?", "how many companies for a cluster?"),
+    ("wat is the dedline for category A", "what is the deadline for Category A?"),  # chat spelling
 ])
 def test_english_misspellings_read_as_the_word_not_as_the_phrasings_that_share_the_slip(typo: str, right: str) -> None:
     wrong, correct = A.answer(typo), A.answer(right)
