@@ -47,6 +47,20 @@ def _fold(text: str) -> str:
     return to_traditional(fold(text).lower()).replace("台", "臺")
 
 
+#: A span of years («2017-2020», «106至109年»): it is about every year in between.
+_SPAN = re.compile(r"(?<![0-9])(20[0-4][0-9]|1[0-4][0-9])\s*(?:年度|年)?\s*(?:-|–|~|～|至|到|to)\s*(20[0-4][0-9]|1[0-4][0-9])(?![0-9])")
+
+
+def _spans(folded: str) -> list[range]:
+    """The ROC years of each span of years a question names."""
+    spans = []
+    for first, last in _SPAN.findall(folded):
+        start, end = (int(y) - 1911 if len(y) == 4 else int(y) for y in (first, last))
+        if len(first) == len(last) and 0 < end - start <= 10:
+            spans.append(range(start, end + 1))
+    return spans
+
+
 _ABOUT_A_YEAR = re.compile(
     r"幾月|幾號|幾日|哪天|哪一天|哪時|什麼時候|何時|時間|日期|截止|收件|開始|時程|期程|還有|有沒有|會不會|會有|是否有|"
     r"舉辦|開辦|繼續|幾家|多少家|幾個|多少個|幾件|入選|錄取|通過|名單|規定|須知|"
@@ -146,7 +160,9 @@ class ScopeGuard:
         asked = years_in(text, today)
         if asked:
             known = self.known_years(program)
-            unknown = sorted(y for y in asked if y not in known)
+            # A span that reaches a year we hold («the 2017-2020 plan») asks about what we hold.
+            covered = {y for span in _spans(folded) if known.intersection(span) for y in span}
+            unknown = sorted(y for y in asked if y not in known and y not in covered)
             # A relative year («今年才想組群聚», «去年沒參加過») often tells the owner's story; it
             # asks about another year only when the question is about when, whether, or how many.
             if unknown and (not self.relative_only(text) or _ABOUT_A_YEAR.search(folded)):

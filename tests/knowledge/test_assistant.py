@@ -266,6 +266,15 @@ def test_a_previous_year_that_is_part_of_the_rule_is_not_a_near_miss() -> None:
 
 
 @pytest.mark.parametrize("question", [
+    "The 2017-2020 cross-domain innovation plan: how many ecosystems was it supposed to build?",
+    "106至109年的跨域創新增值計畫要建立幾個生態系？",
+])
+def test_a_span_of_years_that_reaches_a_year_we_hold_is_answered(question: str) -> None:
+    answer = A.answer(question)
+    assert answer.kind == "faq" and answer.entry_id == "bg-cross-domain-plan", answer.text
+
+
+@pytest.mark.parametrize("question", [
     "中小及新創企業署的署長是誰", "去年數位群聚有多少家入選", "審查委員名單可以給我嗎", "SBIR跟這個差在哪",
     "青創貸款要怎麼申請", "地方型SBIR什麼時候截止",
 ])
