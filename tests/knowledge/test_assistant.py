@@ -151,6 +151,11 @@ def test_a_rare_real_english_word_is_not_taken_for_a_slip() -> None:
     assert "fund" not in A.en.normalize("finding partners abroad").split()
 
 
+@pytest.mark.parametrize("question,word", [("我們有單車出租店，可以參加嗎", "出租"), ("工程公司可以當提案單位嗎", "工程")])
+def test_a_common_word_the_index_never_uses_is_not_taken_for_a_typo(question: str, word: str) -> None:
+    assert word in A.zh.normalize(question)
+
+
 def test_near_shape_typos_in_town_names_still_work() -> None:
     assert "分群" in A.answer("莿桐鄉第幾分群").text
 
