@@ -10,7 +10,7 @@ conversation's context carried from one turn to the next. A reply is classified 
 * ``fallback`` — the honest "I don't know" (including near misses that say what we do know).
 
 Pass rules: ``faq``/``lookup`` — not the fallback, not a social reply, and every ``must`` group
-held (compared without spaces or quotation marks, NFKC, case-insensitive); ``ambiguous`` — asks which program, or
+held (compared without spaces or quotation marks, with one kind of dash, NFKC, case-insensitive); ``ambiguous`` — asks which program, or
 holds every group; ``out_of_scope`` — the fallback; ``social`` — a social reply. A *confident
 wrong* reply is an answer or social reply that fails.
 
@@ -83,10 +83,12 @@ class Report:
 
 #: Quotation marks carry no fact: 設定為「公開」 states 設定為公開.
 _QUOTES = str.maketrans("", "", "「」『』“”‘’\"'《》〈〉")
+#: Nor does the kind of dash: 3–4月 (en dash) states 3-4月.
+_DASHES = str.maketrans("–—‒−", "----")
 
 
 def _fold(text: str) -> str:
-    return "".join(unicodedata.normalize("NFKC", text).split()).lower().translate(_QUOTES)
+    return "".join(unicodedata.normalize("NFKC", text).split()).lower().translate(_QUOTES).translate(_DASHES)
 
 
 def reply_holds(reply: str, must: list[list[str]]) -> bool:

@@ -10,6 +10,11 @@ def test_quotation_marks_do_not_hide_a_stated_fact() -> None:
     assert reply_holds("Set it to “public”", [["to public"]])
 
 
+def test_the_kind_of_dash_does_not_hide_a_stated_range() -> None:
+    assert reply_holds("預定入選公告：113年3–4月（預定）", [["3-4月"]])
+    assert not reply_holds("預定入選公告：113年3–5月", [["3-4月"]])
+
+
 def test_a_missing_fact_fails_however_it_is_quoted() -> None:
     assert not reply_holds("設定為「不公開」也可以", [["設定為公開"]])
     assert not reply_holds("影片5分鐘以內", [["5分鐘"], ["公開"]])
