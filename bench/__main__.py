@@ -18,6 +18,7 @@ from bench.evaluate import assistant_answerer
 from bench.quality import Report, evaluate, stateless
 from bench.sets import dev_sets, heldout_sets
 from bot.live_knowledge import default_assistant
+from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
@@ -95,21 +96,25 @@ def latency_section(lines: list[str], factors: tuple[int, ...]) -> dict[int, lis
     return samples
 
 
-def rebuild_section(lines: list[str]) -> dict[str, list[float]]:
-    """FAQ latency while a staff publish rebuilds the index (#13): off the request path."""
+def rebuild_section(lines: list[str]) -> float:
+    """FAQ latency while a staff publish rebuilds the index (#13): off the request path.
+
+    Returns the shipped rebuild's seconds: with the workers' poll interval, how long a published
+    edit takes to be answered everywhere.
+    """
     questions = [q["q"] for qs in dev_sets().values() for q in qs if "q" in q][:400]
     lines += ["## FAQ latency while a publish rebuilds the index", "",
               "Questions answered back to back in one thread while the knowledge is rebuilt, as a web worker does "
               "after staff publish: in a fork-server process (the shipped way), and — for comparison — in a thread "
               "of the answering process.", "",
               "| rebuild | answers during it | p50 ms | p99 ms | max ms | rebuild s |", "| --- | --- | --- | --- | --- | --- |"]
-    out = {}
+    shipped = 0.0
     for label, isolated in (("separate process (shipped)", True), ("thread in the same process", False)):
         data, took = faq_latency.during_rebuild(questions, isolated=isolated)
-        out[label] = data
+        shipped = shipped or took
         lines.append(f"| {label} | {len(data)} | {pct(data, 50):.2f} | {pct(data, 99):.2f} | {max(data):.2f} | {took:.1f} |")
     lines.append("")
-    return out
+    return shipped
 
 
 def _seconds(rate: float, seconds: float) -> float:
@@ -231,7 +236,7 @@ def plot(latency: dict[int, list[float]], loads: list[webhook_load.LoadResult], 
 
 def targets(lines: list[str], reports: dict[str, Report], latency: dict[int, list[float]],
             loads: list[webhook_load.LoadResult], scale: list, ceilings: dict[float, webhook_load.LoadResult] | None = None,
-            overload: list[webhook_load.LoadResult] | None = None) -> None:
+            overload: list[webhook_load.LoadResult] | None = None, rebuild_s: float | None = None) -> None:
     ceilings = ceilings or {}
     overload = overload or []
     rows = []
@@ -248,6 +253,10 @@ def targets(lines: list[str], reports: dict[str, Report], latency: dict[int, lis
         rows.append(("FAQ p99 ≤ 3 ms (KB ×1)", f"{pct(latency[1], 99):.2f} ms", pct(latency[1], 99) <= 3))
     if 100 in latency:
         rows.append(("FAQ p99 ≤ 10 ms (KB ×100)", f"{pct(latency[100], 99):.2f} ms", pct(latency[100], 99) <= 10))
+    if rebuild_s is not None:
+        # A worker notices a publish within one poll interval, then swaps in the rebuilt index.
+        live = Settings().knowledge_poll_seconds + rebuild_s
+        rows.append(("Published edit answered by every worker ≤ 10 s (poll + rebuild)", f"{live:.1f} s", live <= 10))
     for database in sorted({r.database for r in loads}):
         mine = [r for r in loads if r.database == database and r.rate <= 500]
         if mine:
@@ -298,7 +307,7 @@ def main(argv: list[str] | None = None) -> int:
     print("\n".join(lines), flush=True)
     mark = len(lines)
     latency = latency_section(lines, (1, 10) if args.quick else (1, 10, 100))
-    rebuild_section(lines)
+    rebuild_s = rebuild_section(lines)
     import tempfile
 
     with tempfile.TemporaryDirectory() as tmp:
@@ -315,7 +324,7 @@ def main(argv: list[str] | None = None) -> int:
     else:
         scale = scale_section(lines, [(10_000, 0), (100_000, 0), (10_000, 50), (100_000, 50)], [10_000], 10_000,
                               pg=args.pg)
-    targets(lines, reports, latency, loads, scale, ceilings, overload)
+    targets(lines, reports, latency, loads, scale, ceilings, overload, rebuild_s)
     print("\n".join(lines[mark:]), flush=True)
     if not args.quick:
         png = Path(args.out).with_name("benchmarks_latency.png")
