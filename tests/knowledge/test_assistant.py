@@ -270,6 +270,13 @@ def test_a_previous_year_that_is_part_of_the_rule_is_not_a_near_miss() -> None:
     assert answer.kind == "faq" and "20%" in answer.text
 
 
+def test_how_many_will_be_selected_is_the_rule_but_how_many_were_is_a_statistic() -> None:
+    rule = A.answer("國際主題聯盟會錄取幾案？")
+    assert rule.kind == "faq" and rule.entry_id == "ia-number-of-cases"
+    past = A.answer("數位群聚入選了幾家")
+    assert past.fallback and past.intent == "unknowable"
+
+
 @pytest.mark.parametrize("question", [
     "The 2017-2020 cross-domain innovation plan: how many ecosystems was it supposed to build?",
     "106至109年的跨域創新增值計畫要建立幾個生態系？",
