@@ -71,6 +71,17 @@ _PLACEHOLDER = re.compile(r"\{\{date:([a-z0-9-]+)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 _MIXED = re.compile(r"[A-Za-z]{3,}")
+#: A clause searched alone must say this much (content characters / English words), and the whole
+#: message must already give its entry this confidence: the story has to agree with the clause.
+_FOCUS_UNITS = {"zh": 2, "en": 2}
+_FOCUS_AGREEMENT = 25.0
+#: A clause read without its story is a partial reading: its answer must be surer than a whole
+#: question's (45).
+_FOCUS_CONFIDENCE = 52.0
+#: Where a message's clauses part: sentence ends and commas (not 、, which lists things).
+_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
+_ASKS = re.compile(r"嗎|吗|呢|幾|几|多少|什麼|什么|怎麼|怎么|哪|是否|能不能|可不可以|會不會|会不会|有沒有|有没有|"
+                   r"(?i:\b(?:what|when|where|which|who|how|can|do|does|is|are|will|should)\b)")
 
 
 @dataclass(frozen=True)
@@ -467,7 +478,36 @@ class Assistant:
         """Search the question's language; a mixed question («B類 cluster 要幾家 members») is
         searched on both sides and the surer result wins."""
         result = self._search_side(text, lang, override)
-        return result
+        if result.outcome == "answer":
+            return result
+        focused = self._focus(text, lang, result, override)
+        return focused or result
+
+    def _focus(self, text: str, lang: Lang, whole: Result, override: dict[str, str] | None) -> Result | None:
+        """The question's own clause, when the story around it drowns it out.
+
+        «我們想幾家公司一起組聯盟去馬來西亞賣保健食品，至少要幾家？»: the clause that asks is
+        «至少要幾家», read with the program and class the whole message names. Its answer is taken
+        only when the whole message already ranks that entry among its best three — the story
+        must agree with the clause, or a short clause could match anything.
+        """
+        clauses = [c for c in _CLAUSE.split(text) if _MEANINGFUL.search(c)]
+        if len(clauses) < 2 or not whole.hits:
+            return None
+        asking = [c for c in clauses if _ASKS.search(c)] or clauses[-1:]
+        facets = {k: v for k, v in whole.facets.items() if k in ("program", "class")}
+        retriever = self.retriever_for(lang)
+        if retriever.unseen_share(whole.query) > 0 or retriever.analyzer.foreign(whole.query, retriever.known):
+            return None  # the story names something we never speak of (ISO認證): it may be the topic
+        for clause in reversed(asking):
+            if len(retriever.content_units(retriever.normalize(clause))) < _FOCUS_UNITS[lang]:
+                continue  # «這樣有幫助嗎» says too little to be searched alone
+            focused = self._search_side(clause, lang, {**facets, **(override or {})})
+            best = focused.best
+            if focused.outcome == "answer" and best is not None and best.score >= _FOCUS_CONFIDENCE and any(
+                    h.entry.id == best.entry.id and h.score >= _FOCUS_AGREEMENT for h in whole.hits[:3]):
+                return focused
+        return None
 
     def _search_side(self, text: str, lang: Lang, override: dict[str, str] | None = None) -> Result:
         result = self.retriever_for(lang).search(text, override=override)

@@ -270,6 +270,33 @@ def test_a_previous_year_that_is_part_of_the_rule_is_not_a_near_miss() -> None:
     assert answer.kind == "faq" and "20%" in answer.text
 
 
+@pytest.mark.parametrize("question,entry,fact", [
+    ("我们想几家公司一起组联盟去马来西亚卖保健食品，至少要几家？", "ia-eligibility-members", "6家"),
+    ("我們這邊十幾家店想一起報，帶頭的那家要怎麼決定？是隨便指定一家就好嗎", "dc-role-leader", "推舉"),
+])
+def test_the_asking_clause_is_found_inside_a_story(question: str, entry: str, fact: str) -> None:
+    answers = A.respond(question).answers
+    assert len(answers) == 1
+    assert answers[0].kind == "faq" and answers[0].entry_id == entry and fact in answers[0].text
+
+
+def test_a_clause_that_says_too_little_is_not_answered_alone() -> None:
+    # «有補助可以拿嗎» alone would match some funding rule; the story (ISO) is what it is about.
+    assert A.answer("我們公司想申請ISO認證，有補助可以拿嗎？").fallback
+
+
+@pytest.mark.parametrize("question", ["營業稅要怎麼報？", "營業稅的稅率是幾%", "員工加班費要怎麼算",
+                                      "What's the business tax rate in Taiwan?"])
+def test_filing_taxes_and_labour_law_are_not_program_rules(question: str) -> None:
+    answer = A.answer(question)
+    assert answer.fallback and answer.intent == "unknowable", answer.text
+
+
+def test_how_the_program_money_is_taxed_is_still_answered() -> None:
+    answer = A.answer("經費上限有含營業稅嗎")
+    assert answer.kind == "faq" and "含稅" in answer.text
+
+
 def test_how_many_will_be_selected_is_the_rule_but_how_many_were_is_a_statistic() -> None:
     rule = A.answer("國際主題聯盟會錄取幾案？")
     assert rule.kind == "faq" and rule.entry_id == "ia-number-of-cases"
