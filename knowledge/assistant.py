@@ -57,7 +57,7 @@ MAX_QUESTIONS = 3
 OUT_OF_SCOPE_SIMILARITY = 85
 
 _FOLLOW_UP = re.compile(r"^(那麼?|那如果|如果是|至於|換成|改成|還有|另外|那要|那是)")
-_FACET_ONLY = re.compile(r"^(那麼?|如果是|至於|換成|改成)?(a類|b類|國際主題聯盟|國際|聯盟|數位群聚|群聚)(的話|呢|咧|勒)?$")
+_FACET_ONLY = re.compile(r"^(那麼?|如果是|至於|換成|改成)?(?:(?:a類|b類|國際主題聯盟|國際|聯盟|數位群聚|群聚)的?){1,2}(的話|呢|咧|勒)?$")
 _CLASS_WORDS = re.compile(r"[AaBbＡＢａｂ]\s*[類类案組]|(?i:\b(?:category|type|class|track|cat\.?)\s*[ab]\b)")
 #: How each program is named in a question: when a follow-up switches program («what about the
 #: digital cluster?»), the earlier question is asked again without the old program's name.

@@ -219,6 +219,7 @@ def test_follow_up_switches_program() -> None:
     ("How much funding can an alliance get?", "what about the digital cluster?", "dc-funding"),
     ("How much funding can a digital cluster get?", "and the international alliance?", "ia-funding"),
     ("國際聯盟經費上限多少？", "那數位群聚呢？", "dc-funding"),
+    ("國際主題聯盟的評分哪一項最重？", "那數位群聚A類呢？", "dc-scoring-a"),  # program and class at once
 ])
 def test_a_follow_up_naming_the_other_program_leaves_the_old_one(first: str, then: str, entry: str) -> None:
     """The earlier question is asked again for the new program, not answered again for the old."""
