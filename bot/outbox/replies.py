@@ -7,6 +7,8 @@ commit and marks it sent. How one attempt goes:
   token once, so a second try with the same token cannot deliver twice: if LINE refuses the
   token and an earlier attempt was made, that attempt delivered (its process died before it
   could say so, or its answer was lost on the way back) and the row is marked sent.
+- A reply LINE did not answer (a timeout, a 5xx) may have arrived: it is asked again with the same
+  token, now and — while the token lives — on later tries, so that LINE's refusal can say it did.
 - Otherwise push with the row's retry key; a push LINE already accepted answers 409, which
   counts as delivered.
 
@@ -51,6 +53,11 @@ def _finish(services: Services, row: replies.Claimed, status: str, error: str | 
     with services.db.session() as session:
         replies.finish(session=session, reply_id=row.id, status=status, error=error, now=services.clock.now(),
                        attempt=row.attempt)
+
+
+def _next_try(services: Services) -> float:
+    """Seconds until the recovery loop takes a pending row up again (at the latest)."""
+    return services.settings.orphan_after_seconds + services.settings.recovery_seconds
 
 
 def _renew(services: Services, row: replies.Claimed) -> bool:
@@ -99,6 +106,12 @@ async def _deliver(services: Services, line: LineClient, row: replies.Claimed,
                 except LineError as again:
                     if again.token_refused:
                         return "sent", None
+                    if age + _next_try(services) < services.settings.reply_token_seconds:
+                        # Still no answer, and the token outlives one more try: ask again later
+                        # rather than push now — a push after a reply that did arrive is a double.
+                        log.info("reply unanswered; asking again later", extra={"status": again.status,
+                                                                                 "age_s": round(age, 1)})
+                        return "pending", f"reply unanswered ({again.status})"
             log.info("reply not accepted; pushing instead", extra={
                 "status": exc.status, "detail": exc.detail[:60], "tried_before": row.tried_before, "age_s": round(age, 1)})
             # An expired token, LINE unreachable, or a refusal we cannot read: push instead —

@@ -147,6 +147,23 @@ def test_a_reply_without_an_answer_is_asked_again_with_its_token_not_pushed(bot:
     assert bot.standin.calls_to("/message/push") == []
 
 
+def test_a_reply_left_unanswered_twice_is_asked_again_later_with_its_token_not_pushed(bot: Bot) -> None:
+    """LINE answered neither try (it was slow, or down): one of them may still have arrived, so
+    nothing is pushed while the token lives; the next try settles it — delivered once, as a reply."""
+    from bot.outbox import replies as outbox
+
+    bot.standin.fail_next("/message/reply", 500, times=2)
+    event = line_events.text_event("B類截止是哪天？")
+    bot.post(event)
+    assert bot.standin.replies() == [] and bot.standin.calls_to("/message/push") == []
+    bot.services.settings.orphan_after_seconds = 0  # the recovery loop's next pass, now
+    # The recovery loop's pass, run now on the app's own event loop (where its LINE client lives).
+    assert bot.client.portal.call(outbox.recover, bot.services, bot.client.app.state.line) == 1  # type: ignore[union-attr]
+    replies = [c for c in bot.standin.replies() if c.body["replyToken"] == event["replyToken"]]
+    assert len(replies) == 1 and "2月22日" in replies[0].body["messages"][0]["text"]
+    assert bot.standin.calls_to("/message/push") == []
+
+
 def test_push_fallback_retries_server_errors(bot: Bot) -> None:
     bot.standin.fail_next("/message/reply", 400)
     bot.standin.fail_next("/message/push", 500)
