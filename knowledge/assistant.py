@@ -494,19 +494,19 @@ class Assistant:
         clauses = [c for c in _CLAUSE.split(text) if _MEANINGFUL.search(c)]
         if len(clauses) < 2 or not whole.hits:
             return None
-        asking = [c for c in clauses if _ASKS.search(c)] or clauses[-1:]
-        facets = {k: v for k, v in whole.facets.items() if k in ("program", "class")}
+        # The last clause that asks («…，至少要幾家？»); one extra search at most.
+        clause = next((c for c in reversed(clauses) if _ASKS.search(c)), clauses[-1])
         retriever = self.retriever_for(lang)
         if retriever.unseen_share(whole.query) > 0 or retriever.analyzer.foreign(whole.query, retriever.known):
             return None  # the story names something we never speak of (ISO認證): it may be the topic
-        for clause in reversed(asking):
-            if len(retriever.content_units(retriever.normalize(clause))) < _FOCUS_UNITS[lang]:
-                continue  # «這樣有幫助嗎» says too little to be searched alone
-            focused = self._search_side(clause, lang, {**facets, **(override or {})})
-            best = focused.best
-            if focused.outcome == "answer" and best is not None and best.score >= _FOCUS_CONFIDENCE and any(
-                    h.entry.id == best.entry.id and h.score >= _FOCUS_AGREEMENT for h in whole.hits[:3]):
-                return focused
+        if len(retriever.content_units(retriever.normalize(clause))) < _FOCUS_UNITS[lang]:
+            return None  # «這樣可以嗎» says too little to be searched alone
+        facets = {k: v for k, v in whole.facets.items() if k in ("program", "class")}
+        focused = self._search_side(clause, lang, {**facets, **(override or {})})
+        best = focused.best
+        if focused.outcome == "answer" and best is not None and best.score >= _FOCUS_CONFIDENCE and any(
+                h.entry.id == best.entry.id and h.score >= _FOCUS_AGREEMENT for h in whole.hits[:3]):
+            return focused
         return None
 
     def _search_side(self, text: str, lang: Lang, override: dict[str, str] | None = None) -> Result:

@@ -100,15 +100,13 @@ class Corrector:
             pair = chars[i] + chars[i + 1]
             if pair in self.known or not (_CJK.match(pair[0]) and _CJK.match(pair[1])):
                 continue
-            # A character already part of a known word on its other side is probably right.
-            left_ok = i > 0 and self._is_word(chars[i - 1] + chars[i])
-            right_ok = i + 2 < len(chars) and self._is_word(chars[i + 1] + chars[i + 2])
             fix = self._replacement(pair)
             if fix is None or self.phonetics.is_word(pair):
                 continue
-            if fix[0] != pair[0] and left_ok:
+            # A character already part of a word on its other side is probably right.
+            if fix[0] != pair[0] and i > 0 and self._is_word(chars[i - 1] + chars[i]):
                 continue
-            if fix[1] != pair[1] and right_ok:
+            if fix[1] != pair[1] and i + 2 < len(chars) and self._is_word(chars[i + 1] + chars[i + 2]):
                 continue
             chars[i], chars[i + 1] = fix[0], fix[1]
         return "".join(chars)
