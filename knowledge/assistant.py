@@ -44,7 +44,7 @@ from knowledge.scope import (
     years_in,
 )
 from knowledge.social import PRIORITY, SocialMatch, SocialTurns
-from knowledge.splitting import split_questions
+from knowledge.splitting import asking_clause, split_questions
 from knowledge.townships import TownMatch, TownshipIndex
 
 __all__ = ["MAX_QUESTIONS", "Answer", "Assistant", "Choice", "Context", "Response"]
@@ -71,17 +71,13 @@ _PLACEHOLDER = re.compile(r"\{\{date:([a-z0-9-]+)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 _MIXED = re.compile(r"[A-Za-z]{3,}")
-#: A clause searched alone must say this much (content characters / English words), and the whole
-#: message must already give its entry this confidence: the story has to agree with the clause.
-_FOCUS_UNITS = {"zh": 2, "en": 2}
+#: A clause searched alone must say this much (content characters or English words), and the
+#: whole message must already give its entry this confidence: the story has to agree with the clause.
+_FOCUS_UNITS = 2
 _FOCUS_AGREEMENT = 25.0
 #: A clause read without its story is a partial reading: its answer must be surer than a whole
 #: question's (45).
 _FOCUS_CONFIDENCE = 52.0
-#: Where a message's clauses part: sentence ends and commas (not 、, which lists things).
-_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
-_ASKS = re.compile(r"嗎|吗|呢|幾|几|多少|什麼|什么|怎麼|怎么|哪|是否|能不能|可不可以|會不會|会不会|有沒有|有没有|"
-                   r"(?i:\b(?:what|when|where|which|who|how|can|do|does|is|are|will|should)\b)")
 
 
 @dataclass(frozen=True)
@@ -491,15 +487,13 @@ class Assistant:
         only when the whole message already ranks that entry among its best three — the story
         must agree with the clause, or a short clause could match anything.
         """
-        clauses = [c for c in _CLAUSE.split(text) if _MEANINGFUL.search(c)]
-        if len(clauses) < 2 or not whole.hits:
+        clause = asking_clause(text)  # one extra search at most
+        if clause is None or not whole.hits:
             return None
-        # The last clause that asks («…，至少要幾家？»); one extra search at most.
-        clause = next((c for c in reversed(clauses) if _ASKS.search(c)), clauses[-1])
         retriever = self.retriever_for(lang)
         if retriever.unseen_share(whole.query) > 0 or retriever.analyzer.foreign(whole.query, retriever.known):
             return None  # the story names something we never speak of (ISO認證): it may be the topic
-        if len(retriever.content_units(retriever.normalize(clause))) < _FOCUS_UNITS[lang]:
+        if len(retriever.content_units(retriever.normalize(clause))) < _FOCUS_UNITS:
             return None  # «這樣可以嗎» says too little to be searched alone
         facets = {k: v for k, v in whole.facets.items() if k in ("program", "class")}
         focused = self._search_side(clause, lang, {**facets, **(override or {})})

@@ -13,9 +13,9 @@ import gzip
 import re
 from collections import Counter
 from collections.abc import Iterable
-from importlib import resources
 from dataclasses import dataclass
 from functools import lru_cache
+from importlib import resources
 
 import snowballstemmer
 from rapidfuzz import fuzz, process

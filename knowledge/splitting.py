@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 
-__all__ = ["split_questions"]
+__all__ = ["asking_clause", "split_questions"]
 
 _ENDS = re.compile(r"(?<=[？?！!。；;\n])")
 _COMMA_FOLLOW_UP = re.compile(r"[，,、]\s*(?=(?:那麼?|那如果|至於|還有|另外|再來|以及|and what about|what about|how about|and for|also)\b|(?:那麼?|至於|還有|另外|再來)[^，,]{1,20}[呢嗎？?]\s*$)",
@@ -17,9 +17,11 @@ _COMMA_FOLLOW_UP = re.compile(r"[，,、]\s*(?=(?:那麼?|那如果|至於|還�
 _AND_QUESTION = re.compile(r",?\s+(?=and\s+(?:what|where|when|how|who|which|whether|is|are|can|could|do|does|did|should|must|will)\b)",
                            re.IGNORECASE)
 _CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
+#: Where one question's clauses part: sentence ends and commas (not 、, which lists things).
+_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
 #: What makes a piece a question of its own: a question mark, a question word, a follow-up opener.
 _ASKS = re.compile(
-    r"[？?]|嗎|呢|幾|多少|什麼|甚麼|啥|哪|怎|如何|為何|為什麼|是否|能否|可否|可不可以|能不能|要不要|有沒有|會不會|是不是|"
+    r"[？?]|嗎|吗|呢|幾|几|多少|什麼|甚麼|什么|啥|哪|怎|如何|為何|為什麼|是否|能否|可否|可不可以|能不能|要不要|有沒有|會不會|是不是|"
     r"那麼?|至於|還有|另外|"
     r"(?i:\b(?:what|when|where|which|who|whom|whose|why|how|is|are|can|could|do|does|did|should|must|will|would|may|any)\b)"
 )
@@ -40,3 +42,11 @@ def split_questions(text: str) -> list[str]:
             questions.append(piece)
     return questions or ([text.strip()] if text.strip() else [])
 
+
+def asking_clause(question: str) -> str | None:
+    """The last clause of a question that asks («我們想…賣保健食品，至少要幾家？» → «至少要幾家»);
+    None when the question is a single clause."""
+    clauses = [c for c in _CLAUSE.split(question) if _CONTENT.search(c)]
+    if len(clauses) < 2:
+        return None
+    return next((c for c in reversed(clauses) if _ASKS.search(c)), clauses[-1])
