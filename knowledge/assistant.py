@@ -713,6 +713,10 @@ class Assistant:
             return Context(last_entry_id=answer.entry_id, last_query=answer.resolved_query)
         return context
 
+    @staticmethod
+    def _title(entry: Entry, lang: Lang) -> str:
+        return entry.en.title if lang == "en" and entry.en else entry.title
+
     def _from_result(self, result: Result, resolved: str, lang: Lang, *, program: str | None = None) -> Answer:
         """``program`` is the one the conversation is about: a fallback gives that office's contact."""
         candidates = tuple((h.entry.id, h.score) for h in result.hits[:3])
@@ -734,7 +738,16 @@ class Assistant:
                 note = self.kb.text(lang, "other_program_answer").format(
                     asked=labels.get(program, program), other=labels.get(best.entry.program, best.entry.program))
                 text = f"{note}\n{text}"
-            return Answer("faq", text, best.entry, best.score, (), resolved, candidates, lang=lang,
+            choices: tuple[Choice, ...] = ()
+            close = [e for e in retriever.close_calls(result.hits) if e not in entries]
+            if close:
+                # A near tie: the best is answered, the other reading is one tap away.
+                titles = [self._title(e, lang) for e in close]
+                quoted = "、".join(f"「{t}」" for t in titles) if lang == "zh" else " or ".join(f"“{t}”" for t in titles)
+                text += "\n\n" + self.kb.text(lang, "also").format(titles=quoted)
+                choices = tuple(Choice(t, "faq", {"e": e.id, **({"l": "en"} if lang == "en" else {})})
+                                for t, e in zip(titles, close))
+            return Answer("faq", text, best.entry, best.score, choices, resolved, candidates, lang=lang,
                           program=best.entry.program)
         if result.outcome == "suggest" and best is not None:
             picks: list[Entry] = []
@@ -743,7 +756,7 @@ class Assistant:
                     picks.append(hit.entry)
                 if len(picks) == 3:
                     break
-            titles = [(e.en.title if lang == "en" and e.en else e.title) for e in picks]
+            titles = [self._title(e, lang) for e in picks]
             lines = "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
             text = f"{self.kb.text(lang, 'suggest')}\n{lines}"
             tag = {"l": "en"} if lang == "en" else {}

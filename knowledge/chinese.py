@@ -60,7 +60,7 @@ class ChineseAnalyzer:
     def prepare(self, known_units: set[str], texts: list[str] | None = None) -> None:
         """Build the homophone corrector from the index's own two-character words."""
         if self.phonetics is not None:
-            self.corrector = self.phonetics.corrector(u for u in known_units if len(u) == 2)
+            self.corrector = self.phonetics.corrector((u for u in known_units if len(u) == 2), self.function_units)
 
     def normalize(self, text: str) -> str:
         norm = normalize(text, self.vocabulary)

@@ -73,7 +73,6 @@ def apply(seed: KnowledgeBase, overlay: Overlay, *, out_of_scope: Iterable[str] 
             except ValidationError:
                 continue
     kb = seed.model_copy(update={"entries": tuple(entries), "out_of_scope": tuple(out_of_scope)})
-    kb.__dict__.pop("_by_id_cache", None)
     return kb
 
 

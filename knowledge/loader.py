@@ -173,10 +173,13 @@ class KnowledgeBase(BaseModel):
         return self._by_id().get(entry_id)
 
     def _by_id(self) -> dict[str, Entry]:
-        cache = self.__dict__.setdefault("_by_id_cache", {})
-        if not cache:
-            cache.update({e.id: e for e in self.entries})
-        return cache
+        # Keyed to the entries it was built from: ``model_copy`` copies this cache along with a
+        # new tuple of entries, and a stale index would hide every entry staff added.
+        cached = self.__dict__.get("_by_id_cache")
+        if cached is None or cached[0] is not self.entries:
+            cached = (self.entries, {e.id: e for e in self.entries})
+            self.__dict__["_by_id_cache"] = cached
+        return cached[1]
 
     def source_title(self, source: Source, lang: str = "zh") -> str:
         titles = self.sources.get(source.file, {})

@@ -67,15 +67,19 @@ class Phonetics:
     def key(self, text: str) -> str:
         return " ".join(self.sound(c) for c in text)
 
-    def corrector(self, vocabulary: Iterable[str]) -> Corrector:
-        return Corrector(self, vocabulary)
+    def corrector(self, vocabulary: Iterable[str], function_chars: frozenset[str] = frozenset()) -> Corrector:
+        return Corrector(self, vocabulary, function_chars)
 
 
 class Corrector:
     """Fixes unseen two-character words that sound like a seen one (see the module docstring)."""
 
-    def __init__(self, phonetics: Phonetics, vocabulary: Iterable[str]) -> None:
+    def __init__(self, phonetics: Phonetics, vocabulary: Iterable[str],
+                 function_chars: frozenset[str] = frozenset()) -> None:
         self.phonetics = phonetics
+        #: Grammatical characters (什麼, 個, 有…) sit next to anything: a known word they start or
+        #: end («什麼工具») is no evidence that their neighbour is a typo («什麼「共」»).
+        self.function_chars = function_chars
         counts: Counter[str] = Counter(w for w in vocabulary if len(w) == 2 and all(_CJK.match(c) for c in w))
         self.known = set(counts)
         self._by_sound: dict[str, list[tuple[int, str]]] = {}
@@ -102,6 +106,9 @@ class Corrector:
                 continue
             fix = self._replacement(pair)
             if fix is None or self.phonetics.is_word(pair):
+                continue
+            kept = pair[0] if fix[0] == pair[0] else pair[1]
+            if kept in self.function_chars:
                 continue
             # A character already part of a word on its other side is probably right.
             if fix[0] != pair[0] and i > 0 and self._is_word(chars[i - 1] + chars[i]):

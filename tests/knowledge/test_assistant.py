@@ -8,7 +8,7 @@ from datetime import datetime
 import pytest
 
 from bot.live_knowledge import default_assistant
-from knowledge.assistant import Answer, Context
+from knowledge.assistant import Answer, Assistant, Context
 from knowledge.calendar import load_calendar
 from knowledge.labels import TAIPEI
 
@@ -433,3 +433,39 @@ def test_bad_input_gets_a_polite_reply(message: str) -> None:
     response = A.respond(message)
     assert response.answers and all(a.text for a in response.answers)
     assert all(len(a.text) <= 5000 for a in response.answers)
+
+
+# -- near ties ----------------------------------------------------------------------------------
+
+def _with_twins() -> Assistant:
+    """The shipped knowledge plus two entries asked the same way, on different topics: a question
+    in those words is a near tie, whichever of the two ranks first."""
+    kb = A.kb
+    base = kb.entry("dc-process-overview")
+    assert base is not None
+    twins = (
+        base.model_copy(update={"id": "twin-parking", "topic": "twin-parking", "title": "停車場在哪",
+                                "questions": ("說明會場地的資訊在哪裡看",), "keywords": (),
+                                "answer": "說明會停車場在大樓地下二樓。", "en": None}),
+        base.model_copy(update={"id": "twin-desk", "topic": "twin-desk", "title": "報到櫃台在哪",
+                                "questions": ("說明會場地的資訊在哪裡看",), "keywords": (),
+                                "answer": "說明會報到櫃台在一樓大廳。", "en": None}),
+    )
+    return Assistant(kb.model_copy(update={"entries": (*kb.entries, *twins)}))
+
+
+def test_a_near_tie_is_answered_with_the_other_reading_one_tap_away() -> None:
+    assistant = _with_twins()
+    answer = assistant.answer("說明會場地的資訊要在哪裡看")
+    assert answer.kind == "faq" and answer.entry_id in ("twin-parking", "twin-desk"), answer.text
+    other = "twin-desk" if answer.entry_id == "twin-parking" else "twin-parking"
+    offered = [c for c in answer.choices if c.action == "faq"]
+    assert [c.params["e"] for c in offered] == [other]
+    assert f"「{assistant.kb.entry(other).title}」" in answer.text  # type: ignore[union-attr]
+    tapped = assistant.entry_answer(other)
+    assert tapped is not None and tapped.text.startswith(assistant.kb.entry(other).answer[:8])  # type: ignore[union-attr]
+
+
+def test_a_clear_answer_offers_no_other_reading() -> None:
+    answer = _with_twins().answer("A類截止是哪天？")
+    assert answer.kind == "faq" and not [c for c in answer.choices if c.action == "faq"]

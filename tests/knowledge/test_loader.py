@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from knowledge.loader import KnowledgeError, load_knowledge
+from knowledge.loader import KnowledgeError, default_knowledge, load_knowledge
 from tests.utils.chat import SHARED
 
 KB = load_knowledge()
@@ -89,3 +89,13 @@ def test_a_broken_data_file_names_the_file_and_entry(tmp_path: Path) -> None:
     )
     with pytest.raises(KnowledgeError, match="zz_bad.yaml.*bad-entry"):
         load_knowledge(copy)
+
+
+def test_a_copy_with_new_entries_finds_the_new_entries() -> None:
+    """The console lays staff entries over the seed with ``model_copy``: they must be findable."""
+    kb = default_knowledge()
+    assert kb.entry("dc-process-overview") is not None  # the seed's index is built
+    extra = kb.entries[0].model_copy(update={"id": "staff-added"})
+    copy = kb.model_copy(update={"entries": (*kb.entries, extra)})
+    assert copy.entry("staff-added") == extra
+    assert kb.entry("staff-added") is None
