@@ -78,6 +78,8 @@ _FOCUS_AGREEMENT = 25.0
 #: A clause read without its story is a partial reading: its answer must be surer than a whole
 #: question's (45).
 _FOCUS_CONFIDENCE = 52.0
+#: Two answers of a near tie are given together only while they stay well inside one LINE text.
+_PAIR_LIMIT = 3500
 
 
 @dataclass(frozen=True)
@@ -648,14 +650,15 @@ class Assistant:
     def format_entry(self, entry: Entry, lang: Lang = "zh") -> str:
         return self.format_entries([entry], lang)
 
-    def format_entries(self, entries: list[Entry], lang: Lang = "zh") -> str:
+    def format_entries(self, entries: list[Entry], lang: Lang = "zh", *, headed: bool = False) -> str:
         """Answers, their dates read from the calendar, then their sources, each cited once."""
         citations: list[str] = []
         for entry in entries:
             cite = f"{self.kb.source_title(entry.source, lang)}（{entry.source.file[:3]}）{entry.source.section}"
             if cite not in citations:
                 citations.append(cite)
-        body, notes = self.render("\n\n".join(self._body(e, lang) for e in entries), lang)
+        body, notes = self.render("\n\n".join((f"【{self._title(e, lang)}】\n" if headed else "") + self._body(e, lang)
+                                               for e in entries), lang)
         label = self.kb.text(lang, "source")
         tail = "\n".join(f"{label}{c}" for c in citations)
         return body + ("\n\n" + "\n".join(notes) if notes else "") + "\n\n" + tail
@@ -730,7 +733,19 @@ class Assistant:
                 sibling = retriever.sibling(best.entry, {"class": other})
                 if sibling is not None:
                     entries = sorted([best.entry, sibling], key=lambda e: e.facets["class"])
-            text = self.format_entries(entries, lang)
+            choices: tuple[Choice, ...] = ()
+            close = [e for e in retriever.close_calls(result.hits) if e not in entries][:1]
+            headed = False
+            if close and len(entries) == 1:
+                # A near tie between two topics: both rules, each under its title, so the owner
+                # sees which question each answers (a list to tap would cost a turn, and one
+                # answer alone would be a guess).
+                if sum(len(self._body(e, lang)) for e in (*entries, *close)) <= _PAIR_LIMIT:
+                    entries, headed = entries + close, True
+                else:
+                    tag = {"l": "en"} if lang == "en" else {}
+                    choices = (Choice(self._title(close[0], lang), "faq", {"e": close[0].id, **tag}),)
+            text = self.format_entries(entries, lang, headed=headed)
             if program and best.entry.program not in ("general", program):
                 # The conversation (or the question) is about one program and only the other's rule
                 # matched: say so, never pass it off as the program asked about.
@@ -738,15 +753,6 @@ class Assistant:
                 note = self.kb.text(lang, "other_program_answer").format(
                     asked=labels.get(program, program), other=labels.get(best.entry.program, best.entry.program))
                 text = f"{note}\n{text}"
-            choices: tuple[Choice, ...] = ()
-            close = [e for e in retriever.close_calls(result.hits) if e not in entries]
-            if close:
-                # A near tie: the best is answered, the other reading is one tap away.
-                titles = [self._title(e, lang) for e in close]
-                quoted = "、".join(f"「{t}」" for t in titles) if lang == "zh" else " or ".join(f"“{t}”" for t in titles)
-                text += "\n\n" + self.kb.text(lang, "also").format(titles=quoted)
-                choices = tuple(Choice(t, "faq", {"e": e.id, **({"l": "en"} if lang == "en" else {})})
-                                for t, e in zip(titles, close))
             return Answer("faq", text, best.entry, best.score, choices, resolved, candidates, lang=lang,
                           program=best.entry.program)
         if result.outcome == "suggest" and best is not None:

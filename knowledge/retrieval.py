@@ -386,9 +386,8 @@ class Retriever:
 
     def decide(self, hits: Sequence[Hit]) -> Outcome:
         """A best hit above the answer threshold is answered even when another topic comes close:
-        on the dev question sets the best of a near tie was the right one 11 times in 12, so a
-        list to tap cost most owners a turn for nothing. The near tie is offered beside the answer
-        (:meth:`close_calls`)."""
+        the near tie is answered beside it (:meth:`close_calls`), since a list to tap costs the
+        owner a turn and most near ties are between two readings that both deserve an answer."""
         best = hits[0]
         if best.score >= self.answer_threshold:
             return "answer"
@@ -397,7 +396,7 @@ class Retriever:
         return "fallback"
 
     def close_calls(self, hits: Sequence[Hit]) -> list[Entry]:
-        """Other topics within :attr:`margin` of an answered best hit: what the owner may have meant."""
+        """Other topics within :attr:`margin` of an answered best hit: what the owner may also have meant."""
         if not hits:
             return []
         best = hits[0]

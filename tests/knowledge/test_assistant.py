@@ -11,6 +11,7 @@ from bot.live_knowledge import default_assistant
 from knowledge.assistant import Answer, Assistant, Context
 from knowledge.calendar import load_calendar
 from knowledge.labels import TAIPEI
+from knowledge.loader import English
 
 A = default_assistant()
 SORRY = "抱歉，這個問題我沒有把握回答"
@@ -437,7 +438,7 @@ def test_bad_input_gets_a_polite_reply(message: str) -> None:
 
 # -- near ties ----------------------------------------------------------------------------------
 
-def _with_twins() -> Assistant:
+def _with_twins(english_length: int = 40) -> Assistant:
     """The shipped knowledge plus two entries asked the same way, on different topics: a question
     in those words is a near tie, whichever of the two ranks first."""
     kb = A.kb
@@ -446,26 +447,33 @@ def _with_twins() -> Assistant:
     twins = (
         base.model_copy(update={"id": "twin-parking", "topic": "twin-parking", "title": "停車場在哪",
                                 "questions": ("說明會場地的資訊在哪裡看",), "keywords": (),
-                                "answer": "說明會停車場在大樓地下二樓。", "en": None}),
+                                "answer": "說明會停車場在大樓地下二樓。",
+                                "en": English(title="Parking", questions=("where is the venue information for the briefing",),
+                                              answer="Parking is on basement level 2. ".ljust(english_length, "."))}),
         base.model_copy(update={"id": "twin-desk", "topic": "twin-desk", "title": "報到櫃台在哪",
                                 "questions": ("說明會場地的資訊在哪裡看",), "keywords": (),
-                                "answer": "說明會報到櫃台在一樓大廳。", "en": None}),
+                                "answer": "說明會報到櫃台在一樓大廳。",
+                                "en": English(title="Front desk", questions=("where is the venue information for the briefing",),
+                                              answer="The front desk is in the lobby. ".ljust(english_length, "."))}),
     )
     return Assistant(kb.model_copy(update={"entries": (*kb.entries, *twins)}))
 
 
-def test_a_near_tie_is_answered_with_the_other_reading_one_tap_away() -> None:
-    assistant = _with_twins()
-    answer = assistant.answer("說明會場地的資訊要在哪裡看")
+def test_a_near_tie_answers_both_readings_each_under_its_title() -> None:
+    answer = _with_twins().answer("說明會場地的資訊要在哪裡看")
     assert answer.kind == "faq" and answer.entry_id in ("twin-parking", "twin-desk"), answer.text
-    other = "twin-desk" if answer.entry_id == "twin-parking" else "twin-parking"
-    offered = [c for c in answer.choices if c.action == "faq"]
-    assert [c.params["e"] for c in offered] == [other]
-    assert f"「{assistant.kb.entry(other).title}」" in answer.text  # type: ignore[union-attr]
-    tapped = assistant.entry_answer(other)
-    assert tapped is not None and tapped.text.startswith(assistant.kb.entry(other).answer[:8])  # type: ignore[union-attr]
+    assert "【停車場在哪】\n說明會停車場在大樓地下二樓。" in answer.text
+    assert "【報到櫃台在哪】\n說明會報到櫃台在一樓大廳。" in answer.text
 
 
-def test_a_clear_answer_offers_no_other_reading() -> None:
+def test_a_near_tie_too_long_for_one_message_offers_the_other_reading_as_a_tap() -> None:
+    answer = _with_twins(english_length=2400).answer("where is the venue information for the briefing?")
+    assert answer.kind == "faq" and answer.lang == "en", answer.text
+    other = "Front desk" if answer.entry_id == "twin-parking" else "Parking"
+    assert [c.label for c in answer.choices if c.action == "faq"] == [other]
+    assert len(answer.text) < 5000
+
+
+def test_a_clear_answer_gives_one_rule() -> None:
     answer = _with_twins().answer("A類截止是哪天？")
-    assert answer.kind == "faq" and not [c for c in answer.choices if c.action == "faq"]
+    assert answer.kind == "faq" and "【" not in answer.text and "說明會" not in answer.text
