@@ -5,11 +5,13 @@ terms (``knowledge/english.yaml``: 「due date」, 「closing date」 → deadli
 Snowball stemmer, so 「companies」 meets 「company」. Chinese terms inside an English question
 (「what's the 分群 of 竹山鎮」) are read through the same file's glossary; a misspelt word the
 index has never seen is replaced by its closest known word (rapidfuzz), as phone keyboards
-misspell English as freely as Chinese.
+misspell English as freely as Chinese — unless it is an everyday English word the index simply
+lacks («stipend» is not a slip for «spend»).
 """
 from __future__ import annotations
 
 import gzip
+import json
 import re
 from collections import Counter
 from collections.abc import Iterable
@@ -110,6 +112,19 @@ def english_words(candidates: Iterable[str]) -> set[str]:
     return {w for w in candidates if b'"' + w.encode() + b'"' in data}
 
 
+def dictionary_blob(min_count: int = 100) -> str:
+    """pyspellchecker's everyday English words (seen at least ``min_count`` times in its corpus),
+    one per line in one string: what a question's unseen word is checked against before it is
+    "corrected". A string, not a set of ~50,000 objects, since it is consulted only for words
+    the index has never seen. Empty (no word is protected) if the list cannot be read."""
+    try:
+        data = gzip.decompress((resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes())
+        counts = json.loads(data)
+    except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError):
+        return ""
+    return "\n" + "\n".join(w for w, n in counts.items() if n >= min_count and w.isascii() and w.isalpha()) + "\n"
+
+
 def class_in_english(norm: str) -> str | None:
     a, b = bool(_CLASS_A.search(norm)), bool(_CLASS_B.search(norm))
     return ("A" if a else "B") if a != b else None
@@ -131,6 +146,7 @@ class EnglishAnalyzer:
         self._surface: frozenset[str] = frozenset()
         self._surface_list: list[str] = []
         self._stems: frozenset[str] = frozenset()
+        self._dictionary = ""
         self._alliance = "alliance"
         self._overseas = "overseas"
         self._cluster = "cluster"
@@ -158,12 +174,19 @@ class EnglishAnalyzer:
         self._surface = frozenset(w for w in words if w.isascii())
         self._surface_list = sorted(w for w in self._surface if len(w) >= 4)
         self._stems = frozenset(_stem(w) for w in self._surface)
+        self._dictionary = dictionary_blob()
+
+    def _is_english(self, word: str) -> bool:
+        """An everyday English word, which the owner meant as typed."""
+        return bool(self._dictionary) and f"\n{word}\n" in self._dictionary
 
     @lru_cache(maxsize=8192)  # noqa: B019 — one analyzer per process, bounded cache
     def _spell(self, word: str) -> str:
         """A word the index has never seen, replaced by the closest one it has («uplaod» → upload)."""
         if len(word) < 4 or word in self._surface or _stem(word) in self._stems or not self._surface_list:
             return word
+        if self._is_english(word):
+            return word  # «stipend», «cafes»: a real word the index lacks is unseen, not a typo
         cutoff = 80 if len(word) >= 6 else 75
         match = process.extractOne(word, self._surface_list, scorer=fuzz.ratio, score_cutoff=cutoff)
         return match[0] if match else word

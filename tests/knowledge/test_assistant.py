@@ -152,9 +152,21 @@ def test_a_rare_real_english_word_is_not_taken_for_a_slip() -> None:
     assert "fund" not in A.en.normalize("finding partners abroad").split()
 
 
+def test_an_english_word_the_index_never_uses_is_not_turned_into_one_it_does() -> None:
+    # «stipend» is one slip from «spend»: correcting it would answer a question never asked.
+    words = A.en.normalize("is there a monthly stipend for members").split()
+    assert "spend" not in words and "stipend" in words
+    assert A.answer("is there a monthly stipend for members").kind != "faq"
+
+
 @pytest.mark.parametrize("question,word", [("我們有單車出租店，可以參加嗎", "出租"), ("工程公司可以當提案單位嗎", "工程")])
 def test_a_common_word_the_index_never_uses_is_not_taken_for_a_typo(question: str, word: str) -> None:
     assert word in A.zh.normalize(question)
+
+
+def test_a_character_next_to_a_grammatical_one_is_not_taken_for_a_typo() -> None:
+    # «什麼工具» is in the index, yet «什麼共» is no slip for it: 麼 sits next to anything.
+    assert "什麼共什麼" in A.zh.normalize("聽說數位群聚很強調什麼「共」什麼的")
 
 
 def test_near_shape_typos_in_town_names_still_work() -> None:
