@@ -78,6 +78,12 @@ _FOCUS_AGREEMENT = 25.0
 #: A clause read without its story is a partial reading: its answer must be surer than a whole
 #: question's (45).
 _FOCUS_CONFIDENCE = 52.0
+#: Or, failing that, the whole message and its clause rank the same entry first, the clause at
+#: least as sure as a suggestion and the whole message this sure: two readings agree.
+_CONSENSUS_WHOLE = 30.0
+#: ... and only when the story is a real part of the message (this share of its content), or the
+#: two readings are nearly one («好的，但你答錯了») and their agreement says nothing.
+_CONSENSUS_STORY = 0.4
 #: Two answers of a near tie are given together only while they stay well inside one LINE text.
 _PAIR_LIMIT = 3500
 
@@ -487,7 +493,8 @@ class Assistant:
         «我們想幾家公司一起組聯盟去馬來西亞賣保健食品，至少要幾家？»: the clause that asks is
         «至少要幾家», read with the program and class the whole message names. Its answer is taken
         only when the whole message already ranks that entry among its best three — the story
-        must agree with the clause, or a short clause could match anything.
+        must agree with the clause, or a short clause could match anything. When neither reading
+        alone is sure enough, both putting the same entry first is taken as agreement enough.
         """
         clause = asking_clause(text)  # one extra search at most
         if clause is None or not whole.hits:
@@ -503,6 +510,11 @@ class Assistant:
         if focused.outcome == "answer" and best is not None and best.score >= _FOCUS_CONFIDENCE and any(
                 h.entry.id == best.entry.id and h.score >= _FOCUS_AGREEMENT for h in whole.hits[:3]):
             return focused
+        story = len(retriever.content_units(whole.query)) - len(retriever.content_units(focused.query))
+        if (best is not None and whole.best is not None and best.entry.id == whole.best.entry.id
+                and story >= _CONSENSUS_STORY * len(retriever.content_units(whole.query))
+                and best.score >= retriever.suggest_threshold and whole.best.score >= _CONSENSUS_WHOLE):
+            return replace(focused, outcome="answer")
         return None
 
     def _search_side(self, text: str, lang: Lang, override: dict[str, str] | None = None) -> Result:

@@ -294,6 +294,13 @@ def test_the_asking_clause_is_found_inside_a_story(question: str, entry: str, fa
     assert answers[0].kind == "faq" and answers[0].entry_id == entry and fact in answers[0].text
 
 
+def test_a_story_and_its_asking_clause_that_agree_are_answered() -> None:
+    # Neither the whole story nor «績效指標那邊B類有什麼一定要多做的嗎» alone is sure enough, but
+    # both rank the same rule first: two readings agreeing is the evidence.
+    answer = A.answer("我們群聚去年是做A類，這次想升B類，績效指標那邊B類有什麼一定要多做的嗎？")
+    assert answer.kind == "faq" and answer.entry_id == "dc-kpi-b" and "數位通路" in answer.text
+
+
 def test_a_clause_that_says_too_little_is_not_answered_alone() -> None:
     # «有補助可以拿嗎» alone would match some funding rule; the story (ISO) is what it is about.
     assert A.answer("我們公司想申請ISO認證，有補助可以拿嗎？").fallback
