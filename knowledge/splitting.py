@@ -2,7 +2,9 @@
 
 A message is cut at sentence ends (？ ? ！ ! 。 ； and line breaks), and at a comma only when
 the next clause is plainly a new question leaning on the previous one («，那B類呢», «, and what
-about the alliance?»). A single question that happens to contain 「，」 stays one question.
+about the alliance?»). A single question that happens to contain 「，」 stays one question, and a
+statement is never a question of its own: before a question it is that question's context
+(«我們是國際主題聯盟的廠商。截止是哪天？»), after one it finishes it.
 """
 from __future__ import annotations
 
@@ -35,11 +37,17 @@ def split_questions(text: str) -> list[str]:
             parts = _AND_QUESTION.split(clause) if clause.rstrip().endswith("?") or "?" not in text else [clause]
             pieces.extend(parts if all(len(p.split()) >= 3 for p in parts) else [clause])
     questions: list[str] = []
+    story = ""  # statements before any question: context for the question that follows
     for piece in (p.strip() for p in pieces if len(_CONTENT.findall(p)) >= 2):
-        if questions and not _ASKS.search(piece):
+        if _ASKS.search(piece):
+            questions.append(f"{story} {piece}".strip())
+            story = ""
+        elif questions:
             questions[-1] = f"{questions[-1]} {piece}"  # «…close? date and time please»: one question
         else:
-            questions.append(piece)
+            story = f"{story} {piece}".strip()  # «We did the cluster last year. How many…?»
+    if story:
+        questions.append(story)
     return questions or ([text.strip()] if text.strip() else [])
 
 

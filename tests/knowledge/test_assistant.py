@@ -196,6 +196,12 @@ def test_one_question_with_a_comma_stays_one_answer() -> None:
     assert len(A.respond("如果我們是觀光業，要申請A類，要準備什麼文件？").answers) == 1
 
 
+def test_a_statement_before_the_question_is_its_context_not_a_question_of_its_own() -> None:
+    answers = A.respond("我們是國際主題聯盟的提案廠商。請問截止是哪天？").answers
+    assert len(answers) == 1 and answers[0].kind == "faq", [a.text for a in answers]
+    assert "3月6日" in answers[0].text and "3月7日" not in answers[0].text
+
+
 def test_the_second_half_stays_in_the_program_of_the_first() -> None:
     answers = A.respond("A類截止是哪天？幾點前要送出？").answers
     assert "3月7日" in answers[0].text
