@@ -19,8 +19,9 @@ _COMMA_FOLLOW_UP = re.compile(r"[，,、]\s*(?=(?:那麼?|那如果|至於|還�
 _AND_QUESTION = re.compile(r",?\s+(?=and\s+(?:what|where|when|how|who|which|whether|is|are|can|could|do|does|did|should|must|will)\b)",
                            re.IGNORECASE)
 _CONTENT = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
-#: Where one question's clauses part: sentence ends and commas (not 、, which lists things).
-_CLAUSE = re.compile(r"[，,。；;！!？?\n]+")
+#: Where one question's clauses part: sentence ends (an English full stop before a space too)
+#: and commas (not 、, which lists things).
+_CLAUSE = re.compile(r"(?:[，,。；;！!？?\n]|\.(?=\s))+")
 #: What makes a piece a question of its own: a question mark, a question word, a follow-up opener.
 _ASKS = re.compile(
     r"[？?]|嗎|吗|呢|幾|几|多少|什麼|甚麼|什么|啥|哪|怎|如何|為何|為什麼|是否|能否|可否|可不可以|能不能|要不要|有沒有|會不會|是不是|"
