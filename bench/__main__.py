@@ -59,7 +59,9 @@ def quality_section(lines: list[str]) -> dict[str, Report]:
               "lookup), declines (out of scope), replies socially (social turns), or answers/asks about both "
               "programs (ambiguous); conversations count every turn. *Confident wrong*: an answer or social reply "
               "that fails. The two baselines answer from the same knowledge base with a threshold tuned on dev "
-              "in their favour; they have no conversation memory, English index or near-miss handling.", "",
+              "in their favour; they have no conversation memory, English index or near-miss handling. A near tie "
+              "between two topics is answered with both rules, each under its title: it passes when the reply "
+              "holds the facts and is confident wrong when it does not, like any answer.", "",
               "| question set | system | all passed | confident wrong | zh-TW | zh-CN | en | mixed |",
               "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     reports: dict[str, Report] = {}
