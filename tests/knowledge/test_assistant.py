@@ -371,6 +371,19 @@ def test_social_turns_get_a_short_warm_reply(message: str, intent: str, expect: 
 
 
 @pytest.mark.parametrize("message,intent", [
+    ("tks", "thanks"), ("good day", "greeting"), ("byebye", "goodbye"), ("拜", "goodbye"), ("我先去忙了", "goodbye"),
+    ("have a good day", "goodbye"), ("talk later", "goodbye"), ("that's not right", "complaint"),
+    ("not what I meant", "complaint"), ("你根本沒在聽", "complaint"), ("講了等於沒講", "complaint"),
+    ("love it", "praise"), ("you're the best", "praise"), ("太強了", "praise"), ("回答得很好", "praise"),
+    ("我想跟承辦人講話", "human"), ("can someone call me", "human"), ("我要找承辦人員", "human"),
+    ("who is this", "identity"),
+])
+def test_everyday_social_phrasings_get_a_social_reply(message: str, intent: str) -> None:
+    [answer] = A.respond(message).answers
+    assert (answer.kind, answer.intent) == ("social", intent), answer.text
+
+
+@pytest.mark.parametrize("message,intent", [
     ("goodbye", "goodbye"), ("good morning", "greeting"), ("good job", "praise"), ("thank you very much", "thanks"),
     ("謝囉", "thanks"), ("我先下線了", "goodbye"), ("這不是我要問的", "complaint"), ("that doesn't answer my question", "complaint"),
     ("給我真人", "human"), ("who am I talking to", "identity"), ("好的，但你答錯了", "complaint"), ("好的謝謝", "thanks"),
