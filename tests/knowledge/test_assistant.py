@@ -310,6 +310,12 @@ def test_a_story_and_its_asking_clause_that_agree_are_answered() -> None:
     assert answer.kind == "faq" and answer.entry_id == "dc-kpi-b" and "數位通路" in answer.text
 
 
+@pytest.mark.parametrize("question", ["請問一下SBIR", "可以問青創貸款嗎", "sorry, what about SBIR?"])
+def test_a_polite_opener_does_not_hide_a_near_miss(question: str) -> None:
+    answer = A.answer(question)
+    assert answer.fallback and answer.intent == "other_program", answer.text
+
+
 def test_a_clause_that_says_too_little_is_not_answered_alone() -> None:
     # «有補助可以拿嗎» alone would match some funding rule; the story (ISO) is what it is about.
     assert A.answer("我們公司想申請ISO認證，有補助可以拿嗎？").fallback
@@ -376,7 +382,10 @@ def test_social_turns_get_a_short_warm_reply(message: str, intent: str, expect: 
     ("not what I meant", "complaint"), ("你根本沒在聽", "complaint"), ("講了等於沒講", "complaint"),
     ("love it", "praise"), ("you're the best", "praise"), ("太強了", "praise"), ("回答得很好", "praise"),
     ("我想跟承辦人講話", "human"), ("can someone call me", "human"), ("我要找承辦人員", "human"),
-    ("who is this", "identity"),
+    ("who is this", "identity"), ("我有問題想問", "greeting"), ("在忙嗎", "greeting"), ("can I ask something?", "greeting"),
+    ("不好意思打擾了", "greeting"), ("謝謝你們", "thanks"), ("爛機器人", "complaint"), ("this bot sucks", "complaint"),
+    ("我要投訴", "complaint"), ("請幫我轉接", "human"), ("有真人可以問嗎", "human"), ("你叫什麼名字", "identity"),
+    ("are you real?", "identity"), ("改天再問", "goodbye"), ("see u", "goodbye"), ("哈哈", "ack"),
 ])
 def test_everyday_social_phrasings_get_a_social_reply(message: str, intent: str) -> None:
     [answer] = A.respond(message).answers
