@@ -387,9 +387,10 @@ class Retriever:
     def decide(self, hits: Sequence[Hit]) -> Outcome:
         """A best hit above the answer threshold is answered even when another topic comes close:
         the near tie is answered beside it (:meth:`close_calls`), since a list to tap costs the
-        owner a turn and most near ties are between two readings that both deserve an answer."""
+        owner a turn and most near ties are between two readings that both deserve an answer. Three
+        topics that close say the question is vague: the owner picks from a list."""
         best = hits[0]
-        if best.score >= self.answer_threshold:
+        if best.score >= self.answer_threshold and len(self.close_calls(hits)) < 2:
             return "answer"
         if best.score >= self.suggest_threshold:
             return "suggest"

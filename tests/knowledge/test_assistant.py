@@ -524,6 +524,18 @@ def test_a_near_tie_too_long_for_one_message_offers_the_other_reading_as_a_tap()
     assert len(answer.text) < 5000
 
 
+def test_three_topics_as_close_make_a_list_to_pick_from() -> None:
+    twins = _with_twins()
+    base = twins.kb.entry("twin-desk")
+    assert base is not None
+    third = base.model_copy(update={"id": "twin-toilet", "topic": "twin-toilet", "title": "洗手間在哪",
+                                    "answer": "說明會洗手間在二樓。", "en": None})
+    triplets = Assistant(twins.kb.model_copy(update={"entries": (*twins.kb.entries, third)}))
+    answer = triplets.answer("說明會場地的資訊要在哪裡看")
+    assert answer.kind == "suggest"
+    assert {c.params["e"] for c in answer.choices if c.action == "faq"} == {"twin-parking", "twin-desk", "twin-toilet"}
+
+
 def test_a_clear_answer_gives_one_rule() -> None:
     answer = _with_twins().answer("A類截止是哪天？")
     assert answer.kind == "faq" and "【" not in answer.text and "說明會" not in answer.text
