@@ -88,6 +88,11 @@ _CONSENSUS_STORY = 0.4
 _PAIR_LIMIT = 3500
 
 
+def _lang_tag(lang: Lang) -> dict[str, str]:
+    """What a quick reply carries so that tapping it answers in the language it was offered in."""
+    return {"l": "en"} if lang == "en" else {}
+
+
 @dataclass(frozen=True)
 class Choice:
     """A quick-reply option: ``label`` shown (≤20 chars), ``action``/``params`` sent back."""
@@ -433,7 +438,7 @@ class Assistant:
 
     def _clarify_town(self, matches: list[TownMatch], lang: Lang) -> Answer:
         towns = sorted({m.township.town for m in matches})
-        tag = {"l": "en"} if lang == "en" else {}
+        tag = _lang_tag(lang)
         choices = tuple(
             Choice(f"{m.township.county}{m.township.town}"[:20], "town", {"c": m.township.county, "t": m.township.town, **tag})
             for m in matches[:13]
@@ -510,9 +515,10 @@ class Assistant:
         if focused.outcome == "answer" and best is not None and best.score >= _FOCUS_CONFIDENCE and any(
                 h.entry.id == best.entry.id and h.score >= _FOCUS_AGREEMENT for h in whole.hits[:3]):
             return focused
-        story = len(retriever.content_units(whole.query)) - len(retriever.content_units(focused.query))
+        units = len(retriever.content_units(whole.query))
+        story = units - len(retriever.content_units(focused.query))
         if (best is not None and whole.best is not None and best.entry.id == whole.best.entry.id
-                and story >= _CONSENSUS_STORY * len(retriever.content_units(whole.query))
+                and story >= _CONSENSUS_STORY * units
                 and best.score >= retriever.suggest_threshold and whole.best.score >= _CONSENSUS_WHOLE):
             return replace(focused, outcome="answer")
         return None
@@ -732,6 +738,10 @@ class Assistant:
     def _title(entry: Entry, lang: Lang) -> str:
         return entry.en.title if lang == "en" and entry.en else entry.title
 
+    def _entry_choice(self, entry: Entry, lang: Lang) -> Choice:
+        """A quick reply that answers ``entry`` when tapped, labelled with its title."""
+        return Choice(self._title(entry, lang), "faq", {"e": entry.id, **_lang_tag(lang)})
+
     def _from_result(self, result: Result, resolved: str, lang: Lang, *, program: str | None = None) -> Answer:
         """``program`` is the one the conversation is about: a fallback gives that office's contact."""
         candidates = tuple((h.entry.id, h.score) for h in result.hits[:3])
@@ -755,8 +765,7 @@ class Assistant:
                 if sum(len(self._body(e, lang)) for e in (*entries, *close)) <= _PAIR_LIMIT:
                     entries, headed = entries + close, True
                 else:
-                    tag = {"l": "en"} if lang == "en" else {}
-                    choices = (Choice(self._title(close[0], lang), "faq", {"e": close[0].id, **tag}),)
+                    choices = (self._entry_choice(close[0], lang),)
             text = self.format_entries(entries, lang, headed=headed)
             if program and best.entry.program not in ("general", program):
                 # The conversation (or the question) is about one program and only the other's rule
@@ -774,12 +783,10 @@ class Assistant:
                     picks.append(hit.entry)
                 if len(picks) == 3:
                     break
-            titles = [self._title(e, lang) for e in picks]
-            lines = "\n".join(f"{i}. {t}" for i, t in enumerate(titles, 1))
+            lines = "\n".join(f"{i}. {self._title(e, lang)}" for i, e in enumerate(picks, 1))
             text = f"{self.kb.text(lang, 'suggest')}\n{lines}"
-            tag = {"l": "en"} if lang == "en" else {}
-            choices = tuple(Choice(t, "faq", {"e": e.id, **tag}) for t, e in zip(titles, picks))
-            choices += (Choice(self.kb.text(lang, "none_of_these"), "none", dict(tag)),)
+            choices = tuple(self._entry_choice(e, lang) for e in picks)
+            choices += (Choice(self.kb.text(lang, "none_of_these"), "none", _lang_tag(lang)),)
             return Answer("suggest", text, None, best.score, choices, resolved, candidates, lang=lang)
         score = best.score if best else 0.0
         program = result.facets.get("program") or program

@@ -14,7 +14,6 @@ import gzip
 import json
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -98,31 +97,16 @@ _CLASS_A = re.compile(r"(?<![a-z])cata(?![a-z])")
 _CLASS_B = re.compile(r"(?<![a-z])catb(?![a-z])")
 
 
-def english_words(candidates: Iterable[str]) -> set[str]:
-    """Which of ``candidates`` are English words, by pyspellchecker's word list.
-
-    The list is read as bytes and searched, not loaded as a dictionary: it is needed only while an
-    index is built, and a worker should not carry 100,000 words for it. Without the list (an
-    unexpected package layout) every candidate counts as a word, which only turns slip detection off.
-    """
+def _word_counts() -> dict[str, int]:
+    """pyspellchecker's English word list with its corpus counts, read once while an index is built
+    (and dropped after: a worker keeps only the everyday words, see :meth:`EnglishAnalyzer.prepare`).
+    Empty when the list cannot be read (an unexpected package layout), which turns off the checks
+    that use it rather than the spelling correction itself."""
     try:
         data = gzip.decompress((resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes())
-    except (ModuleNotFoundError, FileNotFoundError, OSError):
-        return set(candidates)
-    return {w for w in candidates if b'"' + w.encode() + b'"' in data}
-
-
-def dictionary_blob(min_count: int = 100) -> str:
-    """pyspellchecker's everyday English words (seen at least ``min_count`` times in its corpus),
-    one per line in one string: what a question's unseen word is checked against before it is
-    "corrected". A string, not a set of ~50,000 objects, since it is consulted only for words
-    the index has never seen. Empty (no word is protected) if the list cannot be read."""
-    try:
-        data = gzip.decompress((resources.files("spellchecker") / "resources" / "en.json.gz").read_bytes())
-        counts = json.loads(data)
+        return dict(json.loads(data))
     except (ModuleNotFoundError, FileNotFoundError, OSError, ValueError):
-        return ""
-    return "\n" + "\n".join(w for w, n in counts.items() if n >= min_count and w.isascii() and w.isalpha()) + "\n"
+        return {}
 
 
 def class_in_english(norm: str) -> str | None:
@@ -165,7 +149,8 @@ class EnglishAnalyzer:
         # alliance entry) rather than matching only the few phrasings that spell it so.
         common = [w for w, n in counts.most_common() if n >= 10 and len(w) >= 5]
         rare = [w for w, n in counts.items() if n <= 5 and len(w) >= 5 and w not in words]
-        real = english_words(rare)
+        known_english = _word_counts()
+        real = {w for w in rare if w in known_english} if known_english else set(rare)
         for word in rare:
             near = None if word in real else process.extractOne(word, common, scorer=fuzz.ratio, score_cutoff=85)
             if near is None or counts[near[0]] < 5 * counts[word] or _stem(near[0]) == _stem(word):
@@ -174,7 +159,10 @@ class EnglishAnalyzer:
         self._surface = frozenset(w for w in words if w.isascii())
         self._surface_list = sorted(w for w in self._surface if len(w) >= 4)
         self._stems = frozenset(_stem(w) for w in self._surface)
-        self._dictionary = dictionary_blob()
+        # Everyday words (seen ≥ 100 times in the list's corpus), one per line in one string rather
+        # than a set of ~50,000 objects: consulted only for the rare word the index has never seen.
+        everyday = [w for w, n in known_english.items() if n >= 100 and w.isascii() and w.isalpha()]
+        self._dictionary = "\n" + "\n".join(everyday) + "\n" if everyday else ""
 
     def _is_english(self, word: str) -> bool:
         """An everyday English word, which the owner meant as typed."""
