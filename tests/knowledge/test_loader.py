@@ -1,6 +1,7 @@
 """The shipped knowledge base is complete, valid and cites real sections of real documents."""
 from __future__ import annotations
 
+import re
 from collections import Counter
 from pathlib import Path
 
@@ -26,6 +27,16 @@ def test_every_entry_is_usable_in_line() -> None:
         assert len(entry.questions) >= 3, entry.id
         assert len(entry.answer) <= 1500, entry.id
         assert "**" not in entry.answer and "##" not in entry.answer, f"{entry.id}: Markdown shows raw in LINE"
+
+
+def test_answers_state_the_rule_rather_than_open_with_yes_or_no() -> None:
+    """An entry is reached by questions of either polarity («can the lead firm be an IT company?»
+    as well as «can the lead firm propose?»): an opening «Yes.» or 「不行。」 answers only one of them."""
+    bare_zh = re.compile(r"^(?:可以|不可以|不行|不能|會|不會|不算|要|不用|對|有|沒有|還是要附)[。，！]")
+    bare_en = re.compile(r"^(?:Yes|No)\b")
+    for entry in KB.entries:
+        assert not bare_zh.match(entry.answer.strip()), entry.id
+        assert entry.en is None or not bare_en.match(entry.en.answer.strip()), entry.id
 
 
 def test_deadline_and_size_rules_exist_for_each_class() -> None:
