@@ -80,3 +80,12 @@ def test_every_answer_cites_file_and_section() -> None:
 def test_older_year_numbers_are_corrected() -> None:
     answer = ASSISTANT.answer("我們只有8家可以申請嗎")
     assert answer.kind == "faq" and "10家" in answer.text
+
+
+@pytest.mark.parametrize("question,entry", [("數位群聚的email是什麼", "dc-contact"),
+                                            ("LINE@ 跟 IG 在 I 面向是 level 幾?", "dc-level-i")])
+def test_a_latin_word_beside_a_grammatical_character_counts_as_the_word_alone(question: str, entry: str) -> None:
+    """«的email» is rare but says only «email»: it must not pull the question to the one entry
+    that happens to be asked 「個資的email」."""
+    answer = ASSISTANT.answer(question)
+    assert answer.entry_id == entry, answer.text[:80]
