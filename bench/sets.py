@@ -3,7 +3,8 @@
 * dev: the public set (``../shared/eval/faq_dev.jsonl``), our earlier paraphrase set
   (``bench/data/dev/paraphrases.jsonl`` — once called held-out, but it has been looked at since,
   so it is dev now), and ``bench/data/dev/broad.jsonl`` (every kind: English, mixed, Simplified,
-  typos, two-part, near misses, social turns, conversations);
+  typos, two-part, near misses, social turns, conversations), and ``bench/data/dev/fresh.jsonl``
+  (written from the documents alone like the held-out sets, then looked at: dev from then on);
 * held-out: ``bench/data/heldout/*.jsonl``, written by helpers given only the program
   documents — never the knowledge base, the code or the failures. Do not read them to tune.
 """
