@@ -20,6 +20,8 @@ _CLUSTER = re.compile(r"群聚")
 #: Characters so common in questions that they say nothing about the topic; they neither count
 #: as unseen words nor as evidence.
 FUNCTION_CHARS = frozenset("的是了嗎呢吧在有要我們你妳您他她它這那哪什麼怎麼可以能會還和跟與及或就都也很多少幾請問個一")
+#: Particles and the copula: they only join words, so a pair across one (怎麼「麼申」請) is no word.
+GLUE_CHARS = frozenset("的了嗎呢吧麼啊喔呀啦欸耶哦是")
 
 
 def query_facets(norm: str) -> dict[str, str]:
@@ -44,6 +46,7 @@ class ChineseAnalyzer:
     coverage_bigrams = 1.0
     answer_coverage = 1.0
     function_units = FUNCTION_CHARS
+    glue_units = GLUE_CHARS
 
     def __init__(self, vocabulary: Vocabulary, *, glossary: dict[str, str] | None = None,
                  phonetics: Phonetics | None = None, english_words: frozenset[str] = frozenset()) -> None:

@@ -120,6 +120,7 @@ class EnglishAnalyzer:
     lang = "en"
     coverage_bigrams = 0.3
     answer_coverage = 0.6
+    glue_units: frozenset[str] = frozenset()  # pairs are of content words only
 
     def __init__(self, vocabulary: EnglishVocabulary) -> None:
         self.vocabulary = vocabulary

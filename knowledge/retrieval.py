@@ -40,6 +40,9 @@ _CJK = re.compile(r"[\u3400-\u9fff]")
 class Analyzer(Protocol):
     lang: str
     function_units: frozenset[str]
+    #: Units that only glue words together (particles, the copula): a pair holding one is not a
+    #: word of the question, however rare the pair.
+    glue_units: frozenset[str]
     #: How much pairs of units count when judging coverage: Chinese characters only mean
     #: something in pairs (1.0); English words mean something alone and move freely (less).
     coverage_bigrams: float
@@ -62,10 +65,13 @@ class Fields:
     answer: str
 
 
-def _glue(a: str, b: str, function: frozenset[str]) -> bool:
-    """A pair that glues a grammatical character to a Latin word or a number («的email», «IG是»)
-    says no more than the word alone, yet its rarity made it the heaviest item of a question:
-    「數位群聚的email」 went to the one entry asked 「個資的email」."""
+def _glue(a: str, b: str, analyzer: Analyzer) -> bool:
+    """A pair across a particle («麼申» in 怎麼申請) or a grammatical character beside a Latin word
+    or number («的email», «IG是») says no more than its words alone, yet its rarity made it the
+    heaviest item of a question: 「數位群聚的email」 went to the one entry asked 「個資的email」."""
+    if a in analyzer.glue_units or b in analyzer.glue_units:
+        return True
+    function = analyzer.function_units
     return (a in function and not _CJK.match(b)) or (b in function and not _CJK.match(a))
 
 
@@ -324,9 +330,8 @@ class Retriever:
         unknown = math.log(self.n_docs + 1)
         # Each item: the forms it may take in the entry, and its weight.
         items: list[tuple[tuple[str, ...], float]] = [((u,), 1.0) for u in content]
-        function = self.analyzer.function_units
         items += [((a + b, b + a) if english else (a + b,), pair_weight)
-                  for a, b in pairs if not _glue(a, b, function)]
+                  for a, b in pairs if not _glue(a, b, self.analyzer)]
         if not items:
             return 0.0
         total = held = 0.0

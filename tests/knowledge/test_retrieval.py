@@ -89,3 +89,11 @@ def test_a_latin_word_beside_a_grammatical_character_counts_as_the_word_alone(qu
     that happens to be asked 「個資的email」."""
     answer = ASSISTANT.answer(question)
     assert answer.entry_id == entry, answer.text[:80]
+
+
+@pytest.mark.parametrize("question,entry", [("A類審查的時候哪一項佔分最重？", "dc-scoring-a"),
+                                            ("群聚成員的基本資料表，是領導企業統一填一份就好嗎？", "dc-tpl-member-form")])
+def test_a_pair_across_a_particle_is_not_a_word_of_the_question(question: str, entry: str) -> None:
+    """«的時» and «是領» are rare pairs, but no word: they must not decide which rule answers."""
+    answer = ASSISTANT.answer(question)
+    assert answer.entry_id == entry, answer.text[:80]
