@@ -93,6 +93,10 @@ def _lang_tag(lang: Lang) -> dict[str, str]:
     return {"l": "en"} if lang == "en" else {}
 
 
+#: Fallbacks that say something true: another year, another program, a fact no document gives.
+NEAR_MISS_KINDS = ("year", "other_program", "unknowable")
+
+
 @dataclass(frozen=True)
 class Choice:
     """A quick-reply option: ``label`` shown (≤20 chars), ``action``/``params`` sent back."""
@@ -262,17 +266,27 @@ class Assistant:
             return Response((answer,), self._next_context(context, answer))
         answers: list[Answer] = []
         ctx = context
-        for question in questions:
-            if self.social.match(question) is not None:
+        merged: set[int] = set()
+        for n, question in enumerate(questions):
+            if n in merged or self.social.match(question) is not None:
                 continue  # «謝謝！那B類呢？»: the thanks needs no answer of its own
             answer = self.answer(question, ctx, lang=lang)
+            if answer.intent == "year":
+                # «115年聯盟還有辦嗎？收件到幾號？»: what follows asks about that year too, so it is
+                # one near miss (with the fact we hold for our year), not an old date stated as current.
+                rest = [m for m in range(n + 1, len(questions)) if not years_in(questions[m], self.clock().date())]
+                if rest:
+                    merged.update(rest)
+                    answer = self.answer("".join([question, *(questions[m] for m in rest)]), ctx, lang=lang)
             ctx = self._next_context(ctx, answer)
             if answer.entry_id and any(a.entry_id == answer.entry_id and a.resolved_query == answer.resolved_query
                                        or a.entry_id == answer.entry_id and a.kind == "faq" for a in answers):
                 continue  # two halves of one question («截止是哪天？幾點前？»); two towns are two answers
             answers.append(answer)
-        useful = [a for a in answers if a.kind != "fallback"]
-        if not useful:
+        # A near miss is an answer too («SBIR呢？» beside a rule we hold): only a piece we cannot
+        # place at all is dropped.
+        useful = [a for a in answers if a.kind != "fallback" or a.intent in NEAR_MISS_KINDS]
+        if not any(a.kind != "fallback" for a in useful):
             # None of the pieces is a question we know: perhaps the whole message is one.
             answer = self.answer(text, context, lang=lang)
             return Response((answer,), self._next_context(context, answer))

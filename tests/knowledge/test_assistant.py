@@ -285,6 +285,27 @@ def test_the_near_miss_says_which_year_it_knows() -> None:
     assert "112年" in answer.text and "115年" in answer.text and "3月7日" in answer.text
 
 
+@pytest.mark.parametrize("message,known", [("115年國際聯盟還有辦嗎？收件到幾號？", "113年3月6日"),
+                                           ("2025年的数位群聚还有吗？什么时候截止？", "112年")])
+def test_a_question_after_one_about_another_year_asks_about_that_year_too(message: str, known: str) -> None:
+    """The old deadline must not come back as the answer to «收件到幾號» as if it were current."""
+    answers = A.respond(message).answers
+    assert len(answers) == 1 and answers[0].fallback and answers[0].intent == "year", [a.text for a in answers]
+    assert known in answers[0].text and "最新公告" in answers[0].text
+
+
+def test_a_part_naming_its_own_year_keeps_its_own_answer() -> None:
+    answers = A.respond("115年還有數位群聚嗎？112年A類截止是哪天？").answers
+    assert answers[0].intent == "year"
+    assert any(a.kind == "faq" and "112年3月7日" in a.text for a in answers[1:]), [a.text for a in answers]
+
+
+def test_a_near_miss_beside_a_rule_we_hold_is_said_not_dropped() -> None:
+    answers = A.respond("SBIR可以申請嗎？數位群聚A類截止呢？").answers
+    assert [a.intent for a in answers][0] == "other_program" and "SBIR" in answers[0].text
+    assert answers[1].kind == "faq" and "112年3月7日" in answers[1].text
+
+
 def test_a_previous_year_that_is_part_of_the_rule_is_not_a_near_miss() -> None:
     answer = A.answer("A類的話，去年有接受過數位群聚輔導的店家最多能佔幾趴")
     assert answer.kind == "faq" and "20%" in answer.text
