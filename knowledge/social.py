@@ -20,7 +20,13 @@ __all__ = ["SocialTurns", "fold_social"]
 PRIORITY = ("complaint", "identity", "human", "thanks", "praise", "goodbye", "greeting", "ack")
 _SEPARATORS = r"[\s,，.。!！?？~～、;；:：…\-—]*"
 #: Sounds and particles that carry no meaning of their own around a social phrase.
-_FILLERS = r"(?:請問|那個|哇|哇塞|嗯|欸|喂|呃|哈哈+|哈|呵呵|啊|呀|喔|哦|耶|啦|嗎|呢|吧|唷|齁|捏|餒|啊|well|oh|wow|um|uh|so|hmm|haha|lol|please|and|but)"
+_FILLERS = r"(?:請問|那個|哇|哇塞|嗯|欸|喂|呃|哈哈+|哈|呵呵|啊|呀|喔|哦|耶|啦|嗎|呢|吧|唷|齁|捏|餒|啊|well|oh|wow|um|uh|so|hmm|haha|lol|xd|xdd|orz|qq|please|and|but)"
+
+_SYMBOLS = re.compile(r"[=^><_*+|/\\#$%&@`]+")
+#: Chat spellings of English words, read as the words (are u a bot? → are you a bot?).
+_TEXTING_WORDS = {"u": "you", "r": "are", "ur": "your", "pls": "please", "plz": "please", "ppl": "people",
+                  "im": "i'm", "dont": "don't", "cant": "can't", "wanna": "want to", "gonna": "going to"}
+_TEXTING = re.compile(r"(?<![a-z'])(?:" + "|".join(_TEXTING_WORDS) + r")(?![a-z'])")
 
 
 def fold_social(text: str) -> str:
@@ -28,6 +34,8 @@ def fold_social(text: str) -> str:
     text = to_traditional(text).replace("台", "臺")
     text = re.sub(r"[\U0001F000-\U0001FAFF\u2600-\u27BF\uFE0F]", " ", text)  # emoji
     text = re.sub(r"['’]", "'", text)
+    text = _SYMBOLS.sub(" ", text)  # emoticons made of symbols: ==, ^^, >_<, T_T
+    text = _TEXTING.sub(lambda m: _TEXTING_WORDS[m.group(0)], text)
     return " ".join(text.split()).strip(" ,，.。!！?？~～、;；:：…")
 
 

@@ -414,6 +414,15 @@ def test_everyday_social_phrasings_get_a_social_reply(message: str, intent: str)
 
 
 @pytest.mark.parametrize("message,intent", [
+    ("are u a bot?", "identity"), ("r u real?", "identity"), ("can I talk to a real person pls", "human"),
+    ("thx u", "thanks"), ("你答錯了吧==", "complaint"), ("謝謝^^", "thanks"), ("好喔QQ", "ack"),
+])
+def test_chat_spellings_and_emoticons_are_read_as_what_they_say(message: str, intent: str) -> None:
+    [answer] = A.respond(message).answers
+    assert (answer.kind, answer.intent) == ("social", intent), answer.text
+
+
+@pytest.mark.parametrize("message,intent", [
     ("goodbye", "goodbye"), ("good morning", "greeting"), ("good job", "praise"), ("thank you very much", "thanks"),
     ("謝囉", "thanks"), ("我先下線了", "goodbye"), ("這不是我要問的", "complaint"), ("that doesn't answer my question", "complaint"),
     ("給我真人", "human"), ("who am I talking to", "identity"), ("好的，但你答錯了", "complaint"), ("好的謝謝", "thanks"),
@@ -424,7 +433,8 @@ def test_the_phrase_that_says_most_decides_the_social_turn(message: str, intent:
     assert (answer.kind, answer.intent) == ("social", intent)
 
 
-@pytest.mark.parametrize("message", ["what is this program about", "這個計畫是做什麼的", "亂講，A類截止是哪天"])
+@pytest.mark.parametrize("message", ["what is this program about", "這個計畫是做什麼的", "亂講，A類截止是哪天",
+                                     "can u tell me the category A deadline pls"])
 def test_a_question_beside_a_social_word_is_still_answered(message: str) -> None:
     [answer] = A.respond(message).answers
     assert answer.kind == "faq"
