@@ -300,6 +300,18 @@ def test_a_part_naming_its_own_year_keeps_its_own_answer() -> None:
     assert any(a.kind == "faq" and "112年3月7日" in a.text for a in answers[1:]), [a.text for a in answers]
 
 
+@pytest.mark.parametrize("question", ["可以給我鄭小姐的手機號碼嗎？打分機都沒人接", "翁小姐的LINE是多少",
+                                      "Can I have Ms. Weng's mobile number?"])
+def test_a_staff_members_own_phone_is_not_given_only_the_office_lines(question: str) -> None:
+    answer = A.answer(question)
+    assert answer.fallback and answer.intent == "unknowable", answer.text
+    assert "2553-3988" in answer.text
+
+
+def test_the_mobile_field_of_a_form_is_still_a_form_question() -> None:
+    assert A.answer("聯絡人手機要填誰的").kind == "faq"
+
+
 def test_a_near_miss_beside_a_rule_we_hold_is_said_not_dropped() -> None:
     answers = A.respond("SBIR可以申請嗎？數位群聚A類截止呢？").answers
     assert [a.intent for a in answers][0] == "other_program" and "SBIR" in answers[0].text
