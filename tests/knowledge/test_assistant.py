@@ -210,8 +210,10 @@ def test_the_second_half_stays_in_the_program_of_the_first() -> None:
 
 # -- both programs ---------------------------------------------------------------------------------
 
-def test_a_question_that_fits_both_programs_gets_both_side_by_side() -> None:
-    answer = A.answer("申請要準備什麼資料？")
+@pytest.mark.parametrize("question", ["申請要準備什麼資料？", "期末審查那天領導企業的代表不能來怎麼辦",
+                                      "沒選上的話計畫書會退回來嗎"])
+def test_a_question_that_fits_both_programs_gets_both_side_by_side(question: str) -> None:
+    answer = A.answer(question)
     assert "【數位群聚】" in answer.text and "【國際主題聯盟】" in answer.text
 
 
