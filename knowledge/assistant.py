@@ -271,9 +271,10 @@ class Assistant:
             if n in merged or self.social.match(question) is not None:
                 continue  # «謝謝！那B類呢？»: the thanks needs no answer of its own
             answer = self.answer(question, ctx, lang=lang)
-            if answer.intent == "year":
+            if answer.intent == "year" and not self.scope.relative_only(question):
                 # «115年聯盟還有辦嗎？收件到幾號？»: what follows asks about that year too, so it is
                 # one near miss (with the fact we hold for our year), not an old date stated as current.
+                # («去年有參加，今年想報B類» is a story told in relative years, not a year asked.)
                 rest = [m for m in range(n + 1, len(questions)) if not years_in(questions[m], self.clock().date())]
                 if rest:
                     merged.update(rest)
@@ -285,7 +286,8 @@ class Assistant:
             answers.append(answer)
         # A near miss is an answer too («SBIR呢？» beside a rule we hold): only a piece we cannot
         # place at all is dropped.
-        useful = [a for a in answers if a.kind != "fallback" or a.intent in NEAR_MISS_KINDS]
+        useful = [a for a in answers if a.kind != "fallback" or a.intent in NEAR_MISS_KINDS
+                  and not (a.intent == "year" and self.scope.relative_only(a.resolved_query))]
         if not any(a.kind != "fallback" for a in useful):
             # None of the pieces is a question we know: perhaps the whole message is one.
             answer = self.answer(text, context, lang=lang)

@@ -19,9 +19,9 @@ _INTL = re.compile(r"國際(?!友善|媒體)|聯盟|海外|新南向|出口|拓�
 _CLUSTER = re.compile(r"群聚")
 #: Characters so common in questions that they say nothing about the topic; they neither count
 #: as unseen words nor as evidence.
-FUNCTION_CHARS = frozenset("的是了嗎呢吧在有要我們你妳您他她它這那哪什麼怎麼可以能會還和跟與及或就都也很多少幾請問個一")
+FUNCTION_CHARS = frozenset("的是了嗎呢吧在有要我們你妳您他她它這那哪什麼怎麼可以能會還和跟與及或就都也很多少幾請問個一啊喔呀啦欸耶哦齁咧囉唷")
 #: Particles and the copula: they only join words, so a pair across one (怎麼「麼申」請) is no word.
-GLUE_CHARS = frozenset("的了嗎呢吧麼啊喔呀啦欸耶哦是")
+GLUE_CHARS = frozenset("的了嗎呢吧麼啊喔呀啦欸耶哦齁咧囉唷是")
 
 
 def query_facets(norm: str) -> dict[str, str]:

@@ -296,6 +296,11 @@ def test_a_question_after_one_about_another_year_asks_about_that_year_too(messag
     assert known in answers[0].text and "最新公告" in answers[0].text
 
 
+def test_a_story_told_in_relative_years_is_not_a_year_asked() -> None:
+    answers = A.respond("我們去年有參加群聚輔導，今年想說繼續報B類，聽說家數要比較多？是要幾家啊").answers
+    assert [a.kind for a in answers] == ["faq"] and "15家" in answers[0].text, [a.text[:60] for a in answers]
+
+
 def test_a_part_naming_its_own_year_keeps_its_own_answer() -> None:
     answers = A.respond("115年還有數位群聚嗎？112年A類截止是哪天？").answers
     assert answers[0].intent == "year"
