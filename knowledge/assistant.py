@@ -71,6 +71,7 @@ _PLACEHOLDER = re.compile(r"\{\{date:([a-z0-9-]+)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 _MIXED = re.compile(r"[A-Za-z]{3,}")
+_HAN = re.compile(r"[\u3400-\u9fff]")
 #: A clause searched alone must say this much (content characters or English words), and the
 #: whole message must already give its entry this confidence: the story has to agree with the clause.
 _FOCUS_UNITS = 2
@@ -521,8 +522,12 @@ class Assistant:
         if clause is None or not whole.hits:
             return None
         retriever = self.retriever_for(lang)
-        if retriever.unseen_share(whole.query) > 0 or retriever.analyzer.foreign(whole.query, retriever.known):
-            return None  # the story names something we never speak of (ISO認證): it may be the topic
+        unseen = [u for u in retriever.content_units(whole.query) if u not in retriever.known]
+        if (any(not _HAN.match(u) for u in unseen) or len(unseen) >= 2
+                or retriever.analyzer.foreign(whole.query, retriever.known)):
+            # The story names something we never speak of (ISO認證): it may be the topic. One stray
+            # character (隔「壁」) is only a word we lack.
+            return None
         if len(retriever.content_units(retriever.normalize(clause))) < _FOCUS_UNITS:
             return None  # «這樣可以嗎» says too little to be searched alone
         facets = {k: v for k, v in whole.facets.items() if k in ("program", "class")}

@@ -333,6 +333,8 @@ def test_a_previous_year_that_is_part_of_the_rule_is_not_a_near_miss() -> None:
 @pytest.mark.parametrize("question,entry,fact", [
     ("我们想几家公司一起组联盟去马来西亚卖保健食品，至少要几家？", "ia-eligibility-members", "6家"),
     ("我們這邊十幾家店想一起報，帶頭的那家要怎麼決定？是隨便指定一家就好嗎", "dc-role-leader", "推舉"),
+    # One character the documents never use (一「堆」收據) does not make the story the topic.
+    ("我們以前拿別的補助都要貼一堆收據實報實銷，數位群聚的經費也是這樣核銷嗎？", "dc-exec-reimbursement", "總包價法"),
     # An English sentence ends at a full stop: the asking sentence is found after the story.
     ("Our company was set up 3 years ago. How many times a year can a startup get guidance like this?",
      "ia-guidance-frequency", "1 guidance per year"),
