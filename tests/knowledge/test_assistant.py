@@ -152,6 +152,12 @@ def test_a_rare_real_english_word_is_not_taken_for_a_slip() -> None:
     assert "fund" not in A.en.normalize("finding partners abroad").split()
 
 
+def test_chat_fillers_in_english_carry_no_topic() -> None:
+    """«the cluster thing»: «thing» is rare in the index, so it used to decide the answer."""
+    answer = A.answer("hey, how many companies do we need for the cluster thing? class A")
+    assert answer.entry_id == "dc-class-size-a" and "10" in answer.text, answer.text[:80]
+
+
 def test_an_english_word_the_index_never_uses_is_not_turned_into_one_it_does() -> None:
     # «stipend» is one slip from «spend»: correcting it would answer a question never asked.
     words = A.en.normalize("is there a monthly stipend for members").split()
