@@ -83,7 +83,8 @@ def test_older_year_numbers_are_corrected() -> None:
 
 
 @pytest.mark.parametrize("question,entry", [("數位群聚的email是什麼", "dc-contact"),
-                                            ("LINE@ 跟 IG 在 I 面向是 level 幾?", "dc-level-i")])
+                                            ("LINE@ 跟 IG 在 I 面向是 level 幾?", "dc-level-i"),
+                                            ("LINE@跟IG是屬於I幾？", "dc-level-i")])  # 屬於 reads as 算
 def test_a_latin_word_beside_a_grammatical_character_counts_as_the_word_alone(question: str, entry: str) -> None:
     """«的email» is rare but says only «email»: it must not pull the question to the one entry
     that happens to be asked 「個資的email」."""
