@@ -21,6 +21,7 @@ from importlib import resources
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
+from knowledge.countries import country_names
 from knowledge.labels import fold
 from knowledge.normalize import to_traditional
 
@@ -53,12 +54,20 @@ class EnglishVocabulary:
     to_english: dict[str, str]  # Chinese term → English word (for Chinese terms in English questions)
 
     @classmethod
-    def from_data(cls, data: dict) -> EnglishVocabulary:
+    def from_data(cls, data: dict, *, named: str = "") -> EnglishVocabulary:
+        """``named``: the knowledge base's own text; a country it names keeps its name."""
         synonyms: dict[str, str] = {}
         for canonical, variants in (data.get("synonyms") or {}).items():
             canon = _fold(str(canonical)).strip()
             for variant in [canonical, *(variants or [])]:
                 synonyms[" ".join(_fold(str(variant)).split())] = canon
+        countries = data.get("countries") or {}
+        if countries.get("as"):
+            canon = _fold(str(countries["as"])).strip()
+            lowered = named.lower()
+            for name in [*country_names("en"), *(countries.get("aliases") or [])]:
+                if not re.search(rf"\b{re.escape(name)}\b", lowered):
+                    synonyms.setdefault(" ".join(_fold(str(name)).split()), canon)
         to_chinese: dict[str, str] = {}
         to_english: dict[str, str] = {}
         for pair in data.get("glossary") or []:

@@ -277,15 +277,19 @@ def load_knowledge(directory: Path = DATA_DIR) -> KnowledgeBase:
         scope = Scope.model_validate(scope_raw) if scope_raw else None
     except ValidationError as exc:
         raise KnowledgeError(f"{directory}: social.yaml/scope.yaml: {exc}") from exc
+    entries = _load_entries(directory / "faq", sources)
+    # Countries the entries name keep their own name (a rule about 美國 stays about 美國); every
+    # other country reads as «country», so 德國 finds the market rule rather than nothing.
+    named = "\n".join(e.model_dump_json() for e in entries)
     return KnowledgeBase(
-        entries=_load_entries(directory / "faq", sources),
+        entries=entries,
         sources={str(k): ({"zh": str(v)} if isinstance(v, str) else {str(a): str(b) for a, b in v.items()})
                  for k, v in sources.items()},
         contacts=contacts,
         townships=_load_townships(directory / "townships.csv"),
         romanized=_load_romanized(directory / "townships_romanized.csv"),
-        vocabulary=Vocabulary.from_data(vocab_raw if isinstance(vocab_raw, dict) else {}),
-        english=EnglishVocabulary.from_data(_mapping(directory, "english.yaml")),
+        vocabulary=Vocabulary.from_data(vocab_raw if isinstance(vocab_raw, dict) else {}, named=named),
+        english=EnglishVocabulary.from_data(_mapping(directory, "english.yaml"), named=named),
         social=social,
         scope=scope,
         messages=_mapping(directory, "messages.yaml"),

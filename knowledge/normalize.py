@@ -11,6 +11,7 @@ from functools import lru_cache
 
 from opencc import OpenCC
 
+from knowledge.countries import country_names
 from knowledge.labels import fold
 
 __all__ = ["Vocabulary", "basic_fold", "normalize", "to_traditional"]
@@ -58,7 +59,8 @@ class Vocabulary:
     fillers: tuple[str, ...]
 
     @classmethod
-    def from_data(cls, data: dict) -> Vocabulary:
+    def from_data(cls, data: dict, *, named: str = "") -> Vocabulary:
+        """``named``: the knowledge base's own text; a country it names keeps its name."""
         mapping: dict[str, str] = {}
         for canonical, variants in (data.get("synonyms") or {}).items():
             canon = basic_fold(str(canonical)).replace(" ", "")
@@ -67,6 +69,12 @@ class Vocabulary:
             mapping[canon] = canon
             for variant in variants or []:
                 mapping[basic_fold(str(variant)).replace(" ", "")] = canon
+        countries = data.get("countries") or {}
+        if countries.get("as"):
+            canon = basic_fold(str(countries["as"])).replace(" ", "")
+            for name in [*country_names("zh"), *(countries.get("aliases") or [])]:
+                if name not in named:
+                    mapping.setdefault(basic_fold(str(name)).replace(" ", ""), canon)
         fillers = tuple(
             sorted({basic_fold(str(f)).replace(" ", "") for f in data.get("fillers") or []}, key=len, reverse=True)
         )

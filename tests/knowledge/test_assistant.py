@@ -152,6 +152,19 @@ def test_a_rare_real_english_word_is_not_taken_for_a_slip() -> None:
     assert "fund" not in A.en.normalize("finding partners abroad").split()
 
 
+@pytest.mark.parametrize("question,lang", [("國際聯盟可以去德國嗎", "zh"), ("Can the alliance target Mexico?", "en"),
+                                           ("We wanna take our alliance to Germany, would that be accepted?", "en"),
+                                           ("聯盟可以主攻沙烏地阿拉伯嗎", "zh")])
+def test_any_country_named_as_a_market_finds_the_market_rule(question: str, lang: str) -> None:
+    """The documents name a handful of countries; an owner may name any of the world's (CLDR's list)."""
+    answer = A.answer(question)
+    assert answer.entry_id == "ia-target-market" and answer.lang == lang, answer.text[:80]
+
+
+def test_a_country_the_documents_name_keeps_its_own_name() -> None:
+    assert "美國" in A.zh.normalize("可以去美國嗎") and "國家" in A.zh.normalize("可以去德國嗎")
+
+
 def test_chat_fillers_in_english_carry_no_topic() -> None:
     """«lol» is a word the index never uses: it made the question look foreign and fall back."""
     answer = A.answer("what paper do we need for the alliance proposal cover lol")
