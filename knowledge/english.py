@@ -228,5 +228,12 @@ class EnglishAnalyzer:
         return facets
 
     def foreign(self, norm: str, known: set[str]) -> bool:
-        """A word of three letters or more the knowledge base never uses (SBIR, loan…)."""
-        return any(len(u) >= 3 and u.isalpha() and u not in known and u not in self.function_units for u in norm.split())
+        """Words the knowledge base never uses (SBIR, loan…) make up more than a third of the question.
+
+        In a short question such a word is the topic («How do I apply for SBIR?»); in a long one
+        it is usually colour («my PDF is huge», «a bit after the deadline»), which the coverage
+        already counts against the answer without this extra penalty.
+        """
+        words = [u for u in norm.split() if u not in self.function_units]
+        odd = [u for u in words if len(u) >= 3 and u.isalpha() and u not in known]
+        return bool(odd) and 3 * len(odd) > len(words)

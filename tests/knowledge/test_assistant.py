@@ -165,6 +165,16 @@ def test_a_country_the_documents_name_keeps_its_own_name() -> None:
     assert "美國" in A.zh.normalize("可以去美國嗎") and "國家" in A.zh.normalize("可以去德國嗎")
 
 
+@pytest.mark.parametrize("question,entry", [
+    ("can I upload the self-assessment forms and the video a bit after the deadline?", "dc-docs-two-day-supplement"),
+    ("my proposal PDF is huge, is there a file size limit?", "dc-docs-plan"),
+])
+def test_an_everyday_word_in_a_long_english_question_is_colour_not_the_topic(question: str, entry: str) -> None:
+    """«a bit», «huge»: words the index lacks, but a few among many; «How do I apply for SBIR?» still falls back."""
+    assert A.answer(question).entry_id == entry
+    assert A.answer("How do I apply for SBIR?").fallback
+
+
 def test_chat_fillers_in_english_carry_no_topic() -> None:
     """«lol» is a word the index never uses: it made the question look foreign and fall back."""
     answer = A.answer("what paper do we need for the alliance proposal cover lol")
