@@ -457,6 +457,10 @@ def test_social_turns_get_a_short_warm_reply(message: str, intent: str, expect: 
     ("不好意思打擾了", "greeting"), ("謝謝你們", "thanks"), ("爛機器人", "complaint"), ("this bot sucks", "complaint"),
     ("我要投訴", "complaint"), ("請幫我轉接", "human"), ("有真人可以問嗎", "human"), ("你叫什麼名字", "identity"),
     ("are you real?", "identity"), ("改天再問", "goodbye"), ("see u", "goodbye"), ("哈哈", "ack"),
+    ("OK的", "ack"), ("我再研究看看", "ack"), ("算了", "ack"), ("我問一下同事", "ack"), ("麻煩你了", "thanks"),
+    ("this is helpful", "praise"), ("anyone?", "greeting"), ("最近好嗎", "greeting"), ("歹勢", "greeting"),
+    ("I want to complain", "complaint"), ("可以打電話給我嗎", "human"), ("你會說英文嗎", "identity"),
+    ("English please", "identity"), ("are you chatgpt", "identity"), ("help", "identity"),
 ])
 def test_everyday_social_phrasings_get_a_social_reply(message: str, intent: str) -> None:
     [answer] = A.respond(message).answers
@@ -484,6 +488,7 @@ def test_the_phrase_that_says_most_decides_the_social_turn(message: str, intent:
 
 
 @pytest.mark.parametrize("message", ["what is this program about", "這個計畫是做什麼的", "亂講，A類截止是哪天",
+                                     "算了，那B類截止呢", "help me find the deadline for category A",
                                      "can u tell me the category A deadline pls"])
 def test_a_question_beside_a_social_word_is_still_answered(message: str) -> None:
     [answer] = A.respond(message).answers
