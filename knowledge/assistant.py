@@ -32,7 +32,7 @@ from knowledge.calendar import Dated, load_calendar, milestone_kind, say_date
 from knowledge.chinese import ChineseAnalyzer
 from knowledge.english import EnglishAnalyzer
 from knowledge.labels import TAIPEI
-from knowledge.language import Lang, language_of
+from knowledge.language import HAN, Lang, language_of
 from knowledge.loader import Entry, KnowledgeBase
 from knowledge.phonetic import load_phonetics
 from knowledge.retrieval import Fields, Hit, Result, Retriever
@@ -71,7 +71,6 @@ _PLACEHOLDER = re.compile(r"\{\{date:([a-z0-9-]+)\}\}")
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\ud800-\udfff]")
 _MEANINGFUL = re.compile(r"[0-9A-Za-z\u3400-\u9fff]")
 _MIXED = re.compile(r"[A-Za-z]{3,}")
-_HAN = re.compile(r"[\u3400-\u9fff]")
 #: A clause searched alone must say this much (content characters or English words), and the
 #: whole message must already give its entry this confidence: the story has to agree with the clause.
 _FOCUS_UNITS = 2
@@ -523,7 +522,7 @@ class Assistant:
             return None
         retriever = self.retriever_for(lang)
         unseen = [u for u in retriever.content_units(whole.query) if u not in retriever.known]
-        if (any(not _HAN.match(u) for u in unseen) or len(unseen) >= 2
+        if (any(not HAN.match(u) for u in unseen) or len(unseen) >= 2
                 or retriever.analyzer.foreign(whole.query, retriever.known)):
             # The story names something we never speak of (ISO認證): it may be the topic. One stray
             # character (隔「壁」) is only a word we lack.

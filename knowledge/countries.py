@@ -14,7 +14,7 @@ from functools import lru_cache
 
 from babel import Locale
 
-__all__ = ["country_names"]
+__all__ = ["country_names", "unnamed_countries"]
 
 #: Home, not a foreign market, in these programs (and 中國 appears inside unrelated names).
 _HOME = frozenset({"TW", "CN", "HK", "MO"})
@@ -42,3 +42,20 @@ def country_names(lang: str) -> tuple[str, ...]:
         else:  # «科克斯（基靈）群島»: the bracket is part of one name
             names.add(re.sub(r"[（(][^）)]*[）)]", "", name))
     return tuple(sorted(names))
+
+
+def unnamed_countries(lang: str, spec: dict, named: str) -> tuple[tuple[str, ...], str]:
+    """The names (CLDR's plus ``spec["aliases"]``) to read as ``spec["as"]``, and that term.
+
+    A country ``named`` (the knowledge base's own text) mentions keeps its name: a rule about
+    美國 stays about 美國. Chinese names are matched inside the text, English ones as whole words.
+    """
+    if not spec.get("as"):
+        return (), ""
+    lowered = named.lower()
+    names = [*country_names(lang), *(str(a) for a in spec.get("aliases") or [])]
+    if lang == "en":
+        keep = [n for n in names if not re.search(rf"\b{re.escape(n.lower())}\b", lowered)]
+    else:
+        keep = [n for n in names if n not in named]
+    return tuple(keep), str(spec["as"])

@@ -21,7 +21,7 @@ from importlib import resources
 import snowballstemmer
 from rapidfuzz import fuzz, process
 
-from knowledge.countries import country_names
+from knowledge.countries import unnamed_countries
 from knowledge.labels import fold
 from knowledge.normalize import to_traditional
 
@@ -29,7 +29,6 @@ __all__ = ["EnglishAnalyzer", "EnglishVocabulary", "class_in_english"]
 
 _STEMMER = snowballstemmer.stemmer("english")
 _UNIT = re.compile(r"[a-z]+|[0-9]+(?:[:./][0-9]+)*%?|[\u3400-\u9fff]")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 @lru_cache(maxsize=65536)
@@ -61,13 +60,9 @@ class EnglishVocabulary:
             canon = _fold(str(canonical)).strip()
             for variant in [canonical, *(variants or [])]:
                 synonyms[" ".join(_fold(str(variant)).split())] = canon
-        countries = data.get("countries") or {}
-        if countries.get("as"):
-            canon = _fold(str(countries["as"])).strip()
-            lowered = named.lower()
-            for name in [*country_names("en"), *(countries.get("aliases") or [])]:
-                if not re.search(rf"\b{re.escape(name)}\b", lowered):
-                    synonyms.setdefault(" ".join(_fold(str(name)).split()), canon)
+        names, term = unnamed_countries("en", data.get("countries") or {}, named)
+        for name in names:
+            synonyms.setdefault(" ".join(_fold(name).split()), _fold(term).strip())
         to_chinese: dict[str, str] = {}
         to_english: dict[str, str] = {}
         for pair in data.get("glossary") or []:

@@ -12,11 +12,12 @@ from typing import Literal
 
 from knowledge.labels import fold
 
-__all__ = ["Lang", "language_of"]
+__all__ = ["HAN", "Lang", "language_of"]
 
 Lang = Literal["zh", "en"]
 
-_CJK = re.compile(r"[\u3400-\u9fff]")
+#: One Han character: what counts as Chinese everywhere in the knowledge package.
+HAN = re.compile(r"[\u3400-\u9fff]")
 #: Latin words of two letters or more: single letters are class names (A類) or articles.
 _WORD = re.compile(r"[a-z]{2,}")
 #: Latin words that appear inside Chinese sentences without making them English.
@@ -36,7 +37,7 @@ def language_of(text: str) -> Lang:
     'en'
     """
     folded = fold(text).lower()
-    cjk = len(_CJK.findall(folded))
+    cjk = len(HAN.findall(folded))
     words = [w for w in _WORD.findall(folded) if w not in _LOANS]
     if not words:
         return "zh"

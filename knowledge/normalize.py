@@ -11,7 +11,7 @@ from functools import lru_cache
 
 from opencc import OpenCC
 
-from knowledge.countries import country_names
+from knowledge.countries import unnamed_countries
 from knowledge.labels import fold
 
 __all__ = ["Vocabulary", "basic_fold", "normalize", "to_traditional"]
@@ -69,12 +69,9 @@ class Vocabulary:
             mapping[canon] = canon
             for variant in variants or []:
                 mapping[basic_fold(str(variant)).replace(" ", "")] = canon
-        countries = data.get("countries") or {}
-        if countries.get("as"):
-            canon = basic_fold(str(countries["as"])).replace(" ", "")
-            for name in [*country_names("zh"), *(countries.get("aliases") or [])]:
-                if name not in named:
-                    mapping.setdefault(basic_fold(str(name)).replace(" ", ""), canon)
+        names, term = unnamed_countries("zh", data.get("countries") or {}, named)
+        for name in names:
+            mapping.setdefault(basic_fold(name).replace(" ", ""), basic_fold(term).replace(" ", ""))
         fillers = tuple(
             sorted({basic_fold(str(f)).replace(" ", "") for f in data.get("fillers") or []}, key=len, reverse=True)
         )

@@ -19,10 +19,11 @@ from collections.abc import Iterable
 from functools import lru_cache
 from pathlib import Path
 
+from knowledge.language import HAN
+
 __all__ = ["Phonetics", "load_phonetics"]
 
 _FOLDS = ((re.compile(r"^([zcs])h"), r"\1"), (re.compile(r"ng$"), "n"))
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 def _fold(syllable: str) -> str:
@@ -80,7 +81,7 @@ class Corrector:
         #: Grammatical characters (什麼, 個, 有…) sit next to anything: a known word they start or
         #: end («什麼工具») is no evidence that their neighbour is a typo («什麼「共」»).
         self.function_chars = function_chars
-        counts: Counter[str] = Counter(w for w in vocabulary if len(w) == 2 and all(_CJK.match(c) for c in w))
+        counts: Counter[str] = Counter(w for w in vocabulary if len(w) == 2 and all(HAN.match(c) for c in w))
         self.known = set(counts)
         self._by_sound: dict[str, list[tuple[int, str]]] = {}
         for word, count in counts.items():
@@ -102,7 +103,7 @@ class Corrector:
         chars = list(text)
         for i in range(len(chars) - 1):
             pair = chars[i] + chars[i + 1]
-            if pair in self.known or not (_CJK.match(pair[0]) and _CJK.match(pair[1])):
+            if pair in self.known or not (HAN.match(pair[0]) and HAN.match(pair[1])):
                 continue
             fix = self._replacement(pair)
             if fix is None or self.phonetics.is_word(pair):

@@ -28,13 +28,13 @@ from typing import Literal, Protocol
 import numpy as np
 from rapidfuzz import fuzz, process
 
+from knowledge.language import HAN
 from knowledge.loader import Entry, KnowledgeBase
 
 __all__ = ["Analyzer", "Fields", "Hit", "Result", "Retriever", "bigrams"]
 
 Outcome = Literal["answer", "suggest", "fallback"]
 _PLACEHOLDER = re.compile(r"\{\{[^}]*\}\}")
-_CJK = re.compile(r"[\u3400-\u9fff]")
 
 
 class Analyzer(Protocol):
@@ -72,7 +72,7 @@ def _glue(a: str, b: str, analyzer: Analyzer) -> bool:
     if a in analyzer.glue_units or b in analyzer.glue_units:
         return True
     function = analyzer.function_units
-    return (a in function and not _CJK.match(b)) or (b in function and not _CJK.match(a))
+    return (a in function and not HAN.match(b)) or (b in function and not HAN.match(a))
 
 
 def bigrams(units: list[str]) -> list[str]:
