@@ -52,23 +52,26 @@ def create_app(settings: Settings | None = None, *, services: Services | None = 
         # idle thread costs memory.
         anyio.to_thread.current_default_thread_limiter().total_tokens = WORKER_THREADS
         log.info("assistant started", extra={"dev_mode": settings.dev_mode, "handler_processes": int(separate)})
-        # With a handler process, it recovers what a dead process left; the web worker only acknowledges.
-        recovery = asyncio.create_task(_recover_forever(app)) if not separate else None
-        menu = asyncio.create_task(_dev_rich_menu(app)) if settings.dev_mode else None
         services_ = app.state.services
-        knowledge = asyncio.create_task(services_.live.run(services_)) if services_.live is not None else None
+        # The background work runs in a task group: at shutdown its cancellation waits for work
+        # already in a worker thread (anyio shields it) instead of abandoning it mid-transaction.
         try:
-            yield
+            async with anyio.create_task_group() as background:
+                # With a handler process, it recovers what a dead process left; the web worker only acknowledges.
+                if not separate:
+                    background.start_soon(_recover_forever, app)
+                if settings.dev_mode:
+                    background.start_soon(_dev_rich_menu, app)
+                if services_.live is not None:
+                    background.start_soon(services_.live.run, services_)
+                try:
+                    yield
+                finally:
+                    background.cancel_scope.cancel()
         finally:
-            if recovery is not None:
-                recovery.cancel()
             if app.state.handler is not None:
                 await anyio.to_thread.run_sync(app.state.handler.stop)
             app.state.inbox_writer.close()
-            if knowledge is not None:
-                knowledge.cancel()
-            if menu is not None:
-                menu.cancel()
             await app.state.line.close()
 
     # The API's schema lists the admin routes: only in dev mode.
