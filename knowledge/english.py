@@ -15,7 +15,7 @@ import json
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from importlib import resources
 
 import snowballstemmer
@@ -81,10 +81,43 @@ class EnglishVocabulary:
     def _pattern(self) -> re.Pattern[str] | None:
         return _alternation(tuple(sorted(self.synonyms, key=len, reverse=True)))
 
+    @cached_property
+    def _phrases_by_stem(self) -> dict[tuple[str, ...], str]:
+        """Multi-word variants by their words' stems: «dropped out», «handing in» and «didn't show
+        up» are the listed «drop out», «hand in», «don't show up» in another tense."""
+        phrases: dict[tuple[str, ...], str] = {}
+        for key in sorted(self.synonyms, key=len, reverse=True):
+            words = key.split()
+            if len(words) > 1 and all(w.isalpha() for w in words):
+                phrases.setdefault(tuple(_stem(w) for w in words), key)
+        return phrases
+
+    def _uninflect_phrases(self, folded: str) -> str:
+        phrases = self._phrases_by_stem
+        if not phrases:
+            return folded
+        longest = max(map(len, phrases))
+        words = folded.split()
+        stems = [_stem(w) for w in words]
+        out: list[str] = []
+        i = 0
+        while i < len(words):
+            for n in range(min(longest, len(words) - i), 1, -1):
+                key = phrases.get(tuple(stems[i:i + n]))
+                if key is not None:
+                    out.append(key)
+                    i += n
+                    break
+            else:
+                out.append(words[i])
+                i += 1
+        return " ".join(out)
+
     def canonicalize(self, folded: str) -> str:
         pattern = self._pattern
         if pattern is None:
             return folded
+        folded = self._uninflect_phrases(folded)
         return pattern.sub(lambda m: " " + self.synonyms[m.group(1)] + " ", f" {folded} ")
 
 

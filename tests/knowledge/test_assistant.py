@@ -181,6 +181,21 @@ def test_chat_fillers_in_english_carry_no_topic() -> None:
     assert answer.entry_id == "ia-print-format" and "pink" in answer.text, answer.text[:80]
 
 
+@pytest.mark.parametrize("inflected,listed", [
+    ("we dropped out halfway", "we drop out halfway"),
+    ("we are dropping out halfway", "we drop out halfway"),
+    ("handed in the proposal late", "hand in the proposal late"),
+])
+def test_a_listed_phrase_in_another_tense_reads_as_the_phrase(inflected: str, listed: str) -> None:
+    """The vocabulary lists «drop out»; «dropped out» is the same phrase, not «drop» and «out»."""
+    assert A.en.normalize(inflected) == A.en.normalize(listed)
+
+
+def test_quitting_a_government_project_in_past_tense_finds_the_ban() -> None:
+    answer = A.answer("if we dropped out of a gov project halfway before, how long are we banned from proposing a cluster?")
+    assert answer.entry_id == "dc-exec-quit-penalty" and "2 years" in answer.text, answer.text[:80]
+
+
 def test_an_english_word_the_index_never_uses_is_not_turned_into_one_it_does() -> None:
     # «stipend» is one slip from «spend»: correcting it would answer a question never asked.
     words = A.en.normalize("is there a monthly stipend for members").split()
