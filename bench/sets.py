@@ -4,7 +4,8 @@
   (``bench/data/dev/paraphrases.jsonl`` — once called held-out, but it has been looked at since,
   so it is dev now), and ``bench/data/dev/broad.jsonl`` (every kind: English, mixed, Simplified,
   typos, two-part, near misses, social turns, conversations), and ``bench/data/dev/fresh.jsonl``
-  (written from the documents alone like the held-out sets, then looked at: dev from then on);
+  and ``fresh2.jsonl`` (each written from the documents alone like the held-out sets, its first run
+  recorded in docs/benchmarks.md, then looked at: dev from then on);
 * held-out: ``bench/data/heldout/*.jsonl``, written by helpers given only the program
   documents — never the knowledge base, the code or the failures. Do not read them to tune.
 """

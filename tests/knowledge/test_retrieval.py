@@ -30,7 +30,8 @@ def test_public_question_set() -> None:
 
 
 @pytest.mark.parametrize("name,floor", [("dev/broad", 0.93), ("dev/paraphrases", 0.97), ("dev/chinese", 0.90),
-                                        ("dev/english", 0.90), ("dev/fresh", 0.95)])
+                                        ("dev/english", 0.90), ("dev/fresh", 0.95),
+                                        ("dev/fresh2", 0.93)])
 def test_dev_sets(name: str, floor: float) -> None:
     result = report(name, dev_sets())
     failures = [(o.id, o.reply_kind, o.question) for o in result.failures()]
