@@ -488,14 +488,20 @@ class Assistant:
         return Answer("fallback", body, None, 0.0, resolved_query=text, lang=lang, intent=near.kind, program=program)
 
     def _year_is_the_rule(self, near: NearMiss, text: str, result: Result) -> bool:
-        """«去年有受過輔導的可以嗎»: 去年 is part of a rule about the previous year, not a year asked."""
+        """«去年有受過輔導的可以嗎»: 去年 is part of a rule about the previous year, not a year asked.
+
+        In «去年有參加，今年想繼續報B類» 今年 only frames the story (the year one applies in, which
+        every rule assumes): beside another relative year that a confidently found rule is about,
+        it needs no match. («去年有辦，今年還有嗎», with no such rule found, still asks about 今年.)"""
         if near.kind != "year" or not self.scope.relative_only(text):
             return False
         best = result.best
         if best is None or result.outcome == "fallback":
             return False
         answers = [best.entry.answer] + ([best.entry.en.answer] if best.entry.en else [])
-        offsets = self.scope.relative_offsets(text, self.clock().date())
+        offsets = set(self.scope.relative_offsets(text, self.clock().date()))
+        if len(offsets) > 1 and result.outcome == "answer":
+            offsets.discard(0)
         patterns = [RELATIVE_CONCEPT.get(o) for o in offsets]
         return all(p is not None for p in patterns) and all(any(p.search(a) for a in answers) for p in patterns)  # type: ignore[union-attr]
 
@@ -522,6 +528,10 @@ class Assistant:
             return None
         retriever = self.retriever_for(lang)
         unseen = [u for u in retriever.content_units(whole.query) if u not in retriever.known]
+        if retriever.analyzer.lang != "zh":
+            # Every English word is Latin: an unseen one is as often an everyday word (ahead,
+            # bubble tea) as a name, and foreign() below already judges the share of such words.
+            unseen = []
         if (any(not HAN.match(u) for u in unseen) or len(unseen) >= 2
                 or retriever.analyzer.foreign(whole.query, retriever.known)):
             # The story names something we never speak of (ISO認證): it may be the topic. One stray

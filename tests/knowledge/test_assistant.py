@@ -152,6 +152,24 @@ def test_a_rare_real_english_word_is_not_taken_for_a_slip() -> None:
     assert "fund" not in A.en.normalize("finding partners abroad").split()
 
 
+def test_target_markets_are_the_market_rule_not_going_abroad_in_general() -> None:
+    """«target market» is what the market rule is about; read as «overseas» it matched every alliance rule."""
+    answer = A.answer("Which target markets are allowed for the international alliance?")
+    assert answer.entry_id == "ia-target-market", answer.text[:80]
+
+
+@pytest.mark.parametrize("question,entry", [
+    ("Say we get approved for the alliance and sign, then our biggest member pulls out and we decide not to go "
+     "ahead. Are we banned from applying again?", ("ia-exclusions", "ia-quit-penalty")),
+    ("I run a small B&B in Hualien and some neighbours want to form a digital cluster with me. A friend said only "
+     "part of the members have to meet the SME standard — what's the minimum share that has to?", ("dc-sme-ratio",)),
+])
+def test_an_english_story_with_everyday_words_the_index_lacks_is_read_by_its_question(question: str, entry: tuple[str, ...]) -> None:
+    """«ahead», «neighbours» are no topic of their own: the asking sentence decides, as in Chinese."""
+    answer = A.answer(question)
+    assert answer.entry_id in entry, answer.text[:80]
+
+
 @pytest.mark.parametrize("question,lang", [("國際聯盟可以去德國嗎", "zh"), ("Can the alliance target Mexico?", "en"),
                                            ("We wanna take our alliance to Germany, would that be accepted?", "en"),
                                            ("聯盟可以主攻沙烏地阿拉伯嗎", "zh")])
@@ -343,6 +361,15 @@ def test_a_question_after_one_about_another_year_asks_about_that_year_too(messag
 def test_a_story_told_in_relative_years_is_not_a_year_asked() -> None:
     answers = A.respond("我們去年有參加群聚輔導，今年想說繼續報B類，聽說家數要比較多？是要幾家啊").answers
     assert [a.kind for a in answers] == ["faq"] and "15家" in answers[0].text, [a.text[:60] for a in answers]
+
+
+def test_this_year_framing_a_story_about_last_year_is_not_a_year_asked() -> None:
+    """«今年想繼續申請» is the year one applies in; the rule asked about is the previous year's members."""
+    answer = A.answer("我們去年有參加數位群聚，今年想繼續申請B類，可是有幾家不想做了，原本的成員最多可以換掉多少？")
+    assert answer.kind == "faq" and "50%" in answer.text, answer.text[:80]
+    # With no rule about the previous year found, 今年 is the year asked.
+    held = A.answer("去年有辦數位群聚，今年還有嗎？")
+    assert held.fallback and held.intent == "year", held.text[:80]
 
 
 def test_a_part_naming_its_own_year_keeps_its_own_answer() -> None:
