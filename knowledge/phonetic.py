@@ -109,7 +109,10 @@ class Corrector:
             if fix is None or self.phonetics.is_word(pair):
                 continue
             kept = pair[0] if fix[0] == pair[0] else pair[1]
-            if kept in self.function_chars:
+            replaced = pair[1] if fix[0] == pair[0] else pair[0]
+            # Nor is a grammatical character itself a slip for a content one: «那截止日呢» is
+            # 那 + 截止日, not «納截»; «你是機器人» is not «你時機».
+            if kept in self.function_chars or replaced in self.function_chars:
                 continue
             # A character already part of a word on its other side is probably right.
             if fix[0] != pair[0] and i > 0 and self._is_word(chars[i - 1] + chars[i]):

@@ -294,6 +294,12 @@ def test_follow_up_keeps_class_for_a_new_detail() -> None:
     assert "15家" in follow("B類的截止日是？", "要幾家？").text
 
 
+def test_follow_up_asking_another_detail_of_the_same_program() -> None:
+    """«那截止日呢» is 那 + 截止日: read as the word «納截» it lost to a tax-certificate rule."""
+    assert "3月6日" in follow("國際主題聯盟補助多少？", "那截止日呢？").text
+    assert "納" not in A.zh.normalize("那截止日呢？")
+
+
 def test_follow_up_switches_program() -> None:
     assert "3月6日" in follow("A類截止是哪天？", "那國際聯盟呢？").text
 
@@ -503,6 +509,7 @@ def test_social_turns_get_a_short_warm_reply(message: str, intent: str, expect: 
     ("this is helpful", "praise"), ("anyone?", "greeting"), ("最近好嗎", "greeting"), ("歹勢", "greeting"),
     ("I want to complain", "complaint"), ("可以打電話給我嗎", "human"), ("你會說英文嗎", "identity"),
     ("English please", "identity"), ("are you chatgpt", "identity"), ("help", "identity"),
+    ("你是機器人還是真人啊？", "identity"),
 ])
 def test_everyday_social_phrasings_get_a_social_reply(message: str, intent: str) -> None:
     [answer] = A.respond(message).answers
