@@ -22,8 +22,8 @@ from bot.settings import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
 SHARED = ROOT.parent / "shared"
-KINDS = ("plain", "colloquial", "typo", "two_part", "place_in_sentence", "near_miss", "social", "ambiguous",
-         "conversation")
+KINDS = ("plain", "colloquial", "story", "typo", "two_part", "mixed", "place_in_sentence", "near_miss", "social",
+         "ambiguous", "conversation")
 
 
 def pct(values: list[float], q: float) -> float:
