@@ -92,11 +92,15 @@ class EnglishVocabulary:
                 phrases.setdefault(tuple(_stem(w) for w in words), key)
         return phrases
 
+    @cached_property
+    def _longest_phrase(self) -> int:
+        return max(map(len, self._phrases_by_stem), default=0)
+
     def _uninflect_phrases(self, folded: str) -> str:
         phrases = self._phrases_by_stem
         if not phrases:
             return folded
-        longest = max(map(len, phrases))
+        longest = self._longest_phrase
         words = folded.split()
         stems = [_stem(w) for w in words]
         out: list[str] = []
