@@ -527,11 +527,11 @@ class Assistant:
         if clause is None or not whole.hits:
             return None
         retriever = self.retriever_for(lang)
-        unseen = [u for u in retriever.content_units(whole.query) if u not in retriever.known]
-        if retriever.analyzer.lang != "zh":
-            # Every English word is Latin: an unseen one is as often an everyday word (ahead,
-            # bubble tea) as a name, and foreign() below already judges the share of such words.
-            unseen = []
+        # In Chinese, an unseen Latin word or two unseen characters may name the story's topic. In
+        # English every word is Latin and an unseen one is as often an everyday word (ahead, bubble
+        # tea) as a name: foreign() below judges the share of such words instead.
+        unseen = ([u for u in retriever.content_units(whole.query) if u not in retriever.known]
+                  if retriever.analyzer.lang == "zh" else [])
         if (any(not HAN.match(u) for u in unseen) or len(unseen) >= 2
                 or retriever.analyzer.foreign(whole.query, retriever.known)):
             # The story names something we never speak of (ISO認證): it may be the topic. One stray

@@ -82,25 +82,21 @@ class EnglishVocabulary:
         return _alternation(tuple(sorted(self.synonyms, key=len, reverse=True)))
 
     @cached_property
-    def _phrases_by_stem(self) -> dict[tuple[str, ...], str]:
-        """Multi-word variants by their words' stems: «dropped out», «handing in» and «didn't show
-        up» are the listed «drop out», «hand in», «don't show up» in another tense."""
+    def _phrases_by_stem(self) -> tuple[dict[tuple[str, ...], str], int]:
+        """Multi-word variants by their words' stems, and the longest one's length: «dropped out»,
+        «handing in» and «didn't show up» are the listed «drop out», «hand in», «don't show up» in
+        another tense."""
         phrases: dict[tuple[str, ...], str] = {}
         for key in sorted(self.synonyms, key=len, reverse=True):
             words = key.split()
             if len(words) > 1 and all(w.isalpha() for w in words):
                 phrases.setdefault(tuple(_stem(w) for w in words), key)
-        return phrases
-
-    @cached_property
-    def _longest_phrase(self) -> int:
-        return max(map(len, self._phrases_by_stem), default=0)
+        return phrases, max(map(len, phrases), default=0)
 
     def _uninflect_phrases(self, folded: str) -> str:
-        phrases = self._phrases_by_stem
+        phrases, longest = self._phrases_by_stem
         if not phrases:
             return folded
-        longest = self._longest_phrase
         words = folded.split()
         stems = [_stem(w) for w in words]
         out: list[str] = []
